@@ -1,0 +1,340 @@
+"""The `distill` command line: parse, call commands.py, print. No logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from distill import __version__
+from distill.errors import DistillError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class Options:
+    """The global options, given before the subcommand as Alembic expects them."""
+
+    def __init__(
+        self, config: Sequence[str], name: str | None, x: Sequence[str], raiseerr: bool, quiet: bool
+    ) -> None:
+        self.config_files = list(config)
+        self.name = name
+        self.x = list(x)
+        self.raiseerr = raiseerr
+        self.quiet = quiet
+
+    def config(self, must_exist: bool = True) -> Any:
+        """Build the Config the command runs with."""
+        from distill.config import find_config
+
+        return find_config(
+            self.config_files,
+            self.name,
+            self.x,
+            quiet=self.quiet,
+            must_exist=must_exist,
+        )
+
+
+def _run(ctx: click.Context, action: Callable[[Any], None], must_exist: bool = True) -> None:
+    """Run one command with the project's Config."""
+    options: Options = ctx.obj
+
+    def with_config() -> None:
+        from distill.runtime.report import ConsoleReporter, set_reporter
+
+        set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
+        action(options.config(must_exist=must_exist))
+
+    _guard(options, with_config)
+
+
+def _guard(options: Options, action: Callable[[], None]) -> None:
+    """Run `action`; report a failure as one line unless tracebacks were asked for."""
+    try:
+        action()
+    except DistillError as error:
+        if options.raiseerr:
+            raise
+        _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as error:
+        if options.raiseerr:
+            raise
+        _fail(
+            f"{error.__class__.__name__}: {_first_line(error)} "
+            "(run with --traceback for the full traceback)",
+            1,
+        )
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an exception's message."""
+    text = str(error).strip() or repr(error)
+    return text.splitlines()[0]
+
+
+def _fail(message: str, code: int) -> None:
+    """Print FAILED: <message> on stderr and exit with `code`."""
+    click.echo(f"FAILED: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-c", "--config", multiple=True, metavar="FILE", help="Config file (ini or pyproject.toml)."
+)
+@click.option("-n", "--name", default=None, help="Section of the ini file to use.")
+@click.option("-x", "x", multiple=True, metavar="KEY=VALUE", help="Argument for env.py.")
+@click.option("--raiseerr", "--traceback", "raiseerr", is_flag=True, help="Show full tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.version_option(__version__, "--version", prog_name="distill", message="%(prog)s %(version)s")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    config: tuple[str, ...],
+    name: str | None,
+    x: tuple[str, ...],
+    raiseerr: bool,
+    quiet: bool,
+) -> None:
+    """distill: database migrations for SQLAlchemy, a drop-in for Alembic."""
+    ctx.obj = Options(config, name, x, raiseerr, quiet)
+
+
+def _command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """Register a subcommand under its Alembic name (underscores kept)."""
+    return main.command(name=name, context_settings=CONTEXT_SETTINGS)
+
+
+def _relative_command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand whose revision argument may start with '-' (downgrade -1)."""
+    return main.command(
+        name=name, context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True}
+    )
+
+
+@_command("init")
+@click.argument("directory")
+@click.option("-t", "--template", default="generic", show_default=True)
+@click.option("--package", is_flag=True, help="Write __init__.py files too.")
+@click.pass_context
+def init_cmd(ctx: click.Context, directory: str, template: str, package: bool) -> None:
+    """Create a new migration folder and config file."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.init(cfg, directory, template, package), must_exist=False)
+
+
+@_command("list_templates")
+@click.pass_context
+def list_templates_cmd(ctx: click.Context) -> None:
+    """List the available project templates."""
+    from distill import commands
+
+    _run(ctx, commands.list_templates, must_exist=False)
+
+
+@_command("revision")
+@click.option("-m", "--message", default=None)
+@click.option("--autogenerate", is_flag=True)
+@click.option("--sql", is_flag=True)
+@click.option("--head", default="head", show_default=True)
+@click.option("--splice", is_flag=True)
+@click.option("--branch-label", default=None)
+@click.option("--version-path", default=None)
+@click.option("--rev-id", default=None)
+@click.option("--depends-on", multiple=True)
+@click.pass_context
+def revision_cmd(
+    ctx: click.Context,
+    message: str | None,
+    autogenerate: bool,
+    sql: bool,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
+    depends_on: tuple[str, ...],
+) -> None:
+    """Create a new revision file."""
+    from distill import commands
+
+    _run(
+        ctx,
+        lambda cfg: _ignore(
+            commands.revision(
+                cfg,
+                message,
+                autogenerate,
+                sql,
+                head,
+                splice,
+                branch_label,
+                version_path,
+                rev_id,
+                list(depends_on) or None,
+            )
+        ),
+    )
+
+
+def _ignore(value: object) -> None:
+    """Drop a command's return value (the CLI prints, it does not return)."""
+
+
+@_command("merge")
+@click.argument("revisions", nargs=-1, required=True)
+@click.option("-m", "--message", default=None)
+@click.option("--branch-label", default=None)
+@click.option("--rev-id", default=None)
+@click.option("--splice", is_flag=True)
+@click.pass_context
+def merge_cmd(
+    ctx: click.Context,
+    revisions: tuple[str, ...],
+    message: str | None,
+    branch_label: str | None,
+    rev_id: str | None,
+    splice: bool,
+) -> None:
+    """Merge two or more heads into one revision."""
+    from distill import commands
+
+    _run(
+        ctx,
+        lambda cfg: _ignore(
+            commands.merge(cfg, list(revisions), message, branch_label, rev_id, splice)
+        ),
+    )
+
+
+@_relative_command("upgrade")
+@click.argument("revision")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@click.option("--tag", default=None)
+@click.pass_context
+def upgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
+    """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.upgrade(cfg, revision, sql, tag))
+
+
+@_relative_command("downgrade")
+@click.argument("revision")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@click.option("--tag", default=None)
+@click.pass_context
+def downgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
+    """Revert to an earlier revision (-N, <id>, base, ...)."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.downgrade(cfg, revision, sql, tag))
+
+
+@_relative_command("stamp")
+@click.argument("revisions", nargs=-1, required=True)
+@click.option("--sql", is_flag=True)
+@click.option("--tag", default=None)
+@click.option("--purge", is_flag=True, help="Empty the version table first.")
+@click.pass_context
+def stamp_cmd(
+    ctx: click.Context, revisions: tuple[str, ...], sql: bool, tag: str | None, purge: bool
+) -> None:
+    """Set the version table without running migrations."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.stamp(cfg, list(revisions), sql, tag, purge))
+
+
+@_command("current")
+@click.option("-c", "--check-heads", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
+    """Show the database's current revision(s)."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.current(cfg, check_heads, verbose))
+
+
+@_command("heads")
+@click.option("-v", "--verbose", is_flag=True)
+@click.option("--resolve-dependencies", is_flag=True)
+@click.pass_context
+def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> None:
+    """Show the head revisions."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.heads(cfg, verbose, resolve_dependencies))
+
+
+@_command("branches")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def branches_cmd(ctx: click.Context, verbose: bool) -> None:
+    """Show the branch points."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.branches(cfg, verbose))
+
+
+@_command("history")
+@click.option("-r", "--rev-range", default=None)
+@click.option("-v", "--verbose", is_flag=True)
+@click.option("-i", "--indicate-current", is_flag=True)
+@click.pass_context
+def history_cmd(
+    ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool
+) -> None:
+    """List revisions, newest first."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.history(cfg, rev_range, verbose, indicate_current))
+
+
+@_command("show")
+@click.argument("rev")
+@click.pass_context
+def show_cmd(ctx: click.Context, rev: str) -> None:
+    """Show one revision in full."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.show(cfg, rev))
+
+
+@_command("edit")
+@click.argument("rev")
+@click.pass_context
+def edit_cmd(ctx: click.Context, rev: str) -> None:
+    """Open a revision file in $EDITOR."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.edit(cfg, rev))
+
+
+@_command("ensure_version")
+@click.option("--sql", is_flag=True)
+@click.pass_context
+def ensure_version_cmd(ctx: click.Context, sql: bool) -> None:
+    """Create the version table if it is missing."""
+    from distill import commands
+
+    _run(ctx, lambda cfg: commands.ensure_version(cfg, sql))
+
+
+@_command("demo")
+@click.option("--url", default=None, help="Database URL (default: a new SQLite file).")
+@click.option("--keep", is_flag=True, help="Keep the demo folder and print where it is.")
+@click.pass_context
+def demo_cmd(ctx: click.Context, url: str | None, keep: bool) -> None:
+    """Walk through the whole workflow in a temporary folder."""
+    from distill.demo import run_demo
+
+    _guard(ctx.obj, lambda: run_demo(url=url, keep=keep, quiet=ctx.obj.quiet))

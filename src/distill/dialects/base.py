@@ -1,0 +1,552 @@
+"""How op objects become SQL: capability flags and the rendering every backend shares.
+
+A `DialectImpl` turns one directive, given as SQLAlchemy objects (the operations layer
+builds them from op objects), into statements and hands them to a `Sink` (a live
+connection, or an offline script). Backend differences are the capability flags below
+plus a few overridden methods in sqlite.py, postgresql.py and mysql.py; no other module
+compares dialect names.
+
+A new directive slots in as: a frozen op dataclass in operations/ops.py, one method
+here (the portable SQL), the dialect files overriding it where a backend differs, and
+an `implementation_for` function in operations/api.py that builds the SQLAlchemy
+objects from the op and calls that method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
+
+from distill.errors import DistillError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.mock import MockConnection
+
+
+class Sink(Protocol):
+    """Where statements go: a live connection (online) or a script being written (offline)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def as_sql(self) -> bool: ...
+
+    @property
+    def literal_binds(self) -> bool: ...
+
+    def execute(
+        self,
+        statement: sa.Executable | str,
+        params: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Online: run it and return the CursorResult. Offline: write it, return None."""
+        ...
+
+
+# --- DDL constructs SQLAlchemy lacks (ALTER TABLE on a table known only by name) ---
+
+
+class AlterTable(ExecutableDDLElement):
+    """ALTER TABLE on a table known only by its name."""
+
+    def __init__(self, table_name: str, schema: str | None = None) -> None:
+        self.table_name = table_name
+        self.schema = schema
+
+
+class AddColumn(AlterTable):
+    """ALTER TABLE ... ADD COLUMN, optionally with constraints written into the column."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool = False,
+        inline_primary_key: bool = False,
+        inline_constraints: Iterable[sa.Constraint] = (),
+    ) -> None:
+        super().__init__(table_name, schema)
+        self.column = column
+        self.if_not_exists = if_not_exists
+        self.inline_primary_key = inline_primary_key
+        self.inline_constraints = list(inline_constraints)
+
+
+class DropColumn(AlterTable):
+    """ALTER TABLE ... DROP COLUMN."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool = False,
+    ) -> None:
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+        self.if_exists = if_exists
+
+
+def alter_table(compiler: DDLCompiler, table_name: str, schema: str | None) -> str:
+    """`ALTER TABLE <quoted, schema-qualified name>`."""
+    return "ALTER TABLE " + compiler.preparer.format_table(sa.table(table_name, schema=schema))
+
+
+def inline_constraint(compiler: DDLCompiler, constraint: sa.Constraint) -> str:
+    """A table constraint written as a column constraint (REFERENCES / CHECK)."""
+    if not isinstance(constraint, sa.ForeignKeyConstraint):
+        return str(compiler.process(constraint))
+    preparer = compiler.preparer
+    remote = next(iter(constraint.elements)).column
+    name = preparer.format_constraint(constraint) if constraint.name is not None else None
+    text = f"CONSTRAINT {name} " if name else ""
+    text += f"REFERENCES {preparer.format_table(remote.table)} ({preparer.quote(remote.name)})"
+    text += compiler.define_constraint_match(constraint)
+    text += compiler.define_constraint_cascades(constraint)
+    text += compiler.define_constraint_deferrability(constraint)
+    return text
+
+
+@compiles(AddColumn)
+def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    parts = [alter_table(compiler, element.table_name, element.schema), "ADD COLUMN"]
+    if element.if_not_exists:
+        parts.append("IF NOT EXISTS")
+    parts.append(compiler.get_column_specification(element.column))
+    if element.inline_primary_key and element.column.primary_key:
+        parts.append("PRIMARY KEY")
+    parts.extend(str(compiler.process(constraint)) for constraint in element.column.constraints)
+    parts.extend(inline_constraint(compiler, c) for c in element.inline_constraints)
+    return " ".join(parts)
+
+
+@compiles(DropColumn)
+def _compile_drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    if_exists = "IF EXISTS " if element.if_exists else ""
+    return (
+        f"{alter_table(compiler, element.table_name, element.schema)} "
+        f"DROP COLUMN {if_exists}{compiler.preparer.quote(element.column_name)}"
+    )
+
+
+class InlineLiteral(BindParameter[Any]):
+    """A value rendered into the SQL text itself, online and offline (op.inline_literal)."""
+
+    inherit_cache = True
+
+
+@compiles(InlineLiteral)
+def _render_inline_literal(element: InlineLiteral, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.render_literal_bindparam(element, **kw))  # type: ignore[no-untyped-call]
+
+
+def inline_literal(value: Any, type_: Any = None) -> InlineLiteral:
+    """Wrap `value` so that it is written into the SQL as a literal."""
+    return InlineLiteral(None, value, type_=type_, unique=True)
+
+
+def sorted_indexes(table: sa.Table) -> list[sa.Index]:
+    """The table's indexes in a stable order (by name), so scripts are reproducible."""
+    return sorted(table.indexes, key=lambda index: str(index.name or ""))
+
+
+def sorted_constraints(table: sa.Table) -> list[sa.Constraint]:
+    """The table's constraints in the order they were created (the set has no order)."""
+    return sorted(table.constraints, key=lambda c: getattr(c, "_creation_order", 0))
+
+
+# --- offline rendering ---
+
+
+def _first_line(statement: Any) -> str:
+    text = " ".join(str(statement).split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def render_for_script(
+    statement: sa.Executable | str, dialect: Dialect, *, literal_binds: bool
+) -> str:
+    """The text an offline script holds for `statement` (without the terminator).
+
+    DDL compiles as is; other statements get their values inlined when `literal_binds`
+    is on, and are refused when they still carry bound values a script cannot send.
+    """
+    if isinstance(statement, str):
+        statement = sa.text(statement)
+    if not isinstance(statement, ClauseElement):
+        raise DistillError(f"cannot write {statement!r} to an offline script: not a SQL statement")
+    if isinstance(statement, ExecutableDDLElement):
+        compiled = statement.compile(dialect=dialect)
+    elif literal_binds:
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    else:
+        compiled = statement.compile(dialect=dialect)
+        rendered = set(compiled.bind_names.values()) if isinstance(compiled, SQLCompiler) else ()
+        if rendered:
+            names = ", ".join(sorted(rendered))
+            raise DistillError(
+                f"offline (--sql) mode cannot send bound values ({names}) of the statement "
+                f"`{_first_line(compiled)}`: a script has nowhere to send them. Turn on "
+                "literal_binds (context.configure(literal_binds=True), as the stock env.py "
+                "does offline) or wrap the values in op.inline_literal()"
+            )
+    return str(compiled).replace("\t", "    ").strip()
+
+
+# --- the implementation ---
+
+_registry: dict[str, type[DialectImpl]] = {}
+
+
+class DialectImpl:
+    """Turns op objects into SQL for one backend; the flags say what that backend can do."""
+
+    dialect_names: ClassVar[tuple[str, ...]] = ()
+
+    # Capability flags. Everything else in distill asks these instead of dialect names.
+    can_rollback_ddl: bool = False  # DDL inside a transaction is undone by ROLLBACK
+    can_alter_column: bool = True  # type / nullability / default changed in place
+    can_alter_constraints: bool = True  # ALTER TABLE ADD / DROP CONSTRAINT
+    can_drop_column: bool = True
+    can_rename_column: bool = True
+    supports_concurrent_index: bool = False  # CREATE INDEX CONCURRENTLY
+    supports_comments: bool = False  # read from SQLAlchemy's dialect
+    inline_comments: bool = False  # comments live inside the column / table DDL
+    supports_native_enum: bool = False  # read from SQLAlchemy's dialect
+    supports_column_if_exists: bool = False  # ADD COLUMN IF NOT EXISTS, DROP COLUMN IF EXISTS
+    supports_index_if_exists: bool = True  # CREATE INDEX IF NOT EXISTS, DROP INDEX IF EXISTS
+    supports_table_if_exists: bool = True  # CREATE TABLE IF NOT EXISTS, DROP TABLE IF EXISTS
+    drop_index_needs_table: bool = False  # DROP INDEX ix ON table
+    command_terminator: str = ";"
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        # Alembic-style third-party impls name their dialect in `__dialect__`.
+        names = cls.__dict__.get("dialect_names") or ()
+        legacy = cls.__dict__.get("__dialect__")
+        for name in (*names, *([legacy] if isinstance(legacy, str) else [])):
+            _registry[name] = cls
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        sink: Sink,
+        *,
+        transactional_ddl: bool | None = None,
+        opts: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.dialect = dialect
+        self.sink = sink
+        self.opts: Mapping[str, Any] = dict(opts or {})
+        # whether this run wraps DDL in transactions; configure(transactional_ddl=) decides
+        self.transactional_ddl = (
+            self.can_rollback_ddl if transactional_ddl is None else transactional_ddl
+        )
+        self.supports_comments = bool(dialect.supports_comments)
+        self.inline_comments = bool(dialect.inline_comments)
+        self.supports_native_enum = bool(dialect.supports_native_enum)
+        # SQLAlchemy's named types note here what this run already created (PG ENUM)
+        self.memo: dict[Any, Any] = {}
+        self._mock: MockConnection | None = None
+
+    @property
+    def name(self) -> str:
+        """The SQLAlchemy dialect name."""
+        return str(self.dialect.name)
+
+    @property
+    def as_sql(self) -> bool:
+        """True when writing an offline script."""
+        return bool(self.sink.as_sql)
+
+    @property
+    def literal_binds(self) -> bool:
+        """True when offline DML gets its values written inline."""
+        return bool(self.sink.literal_binds)
+
+    @property
+    def begin_statement(self) -> str | None:
+        """What opens the transaction in an offline script (None: the script has none)."""
+        return "BEGIN" if self.transactional_ddl else None
+
+    @property
+    def commit_statement(self) -> str | None:
+        """What closes the transaction in an offline script (None: the script has none)."""
+        return "COMMIT" if self.transactional_ddl else None
+
+    @property
+    def ddl_connection(self) -> MockConnection:
+        """A connection-like object whose execute() goes through this impl (events, --sql)."""
+        if self._mock is None:
+            from sqlalchemy.engine.mock import MockConnection
+
+            self._mock = MockConnection(self.dialect, self._execute_from_mock)
+        return self._mock
+
+    def _execute_from_mock(self, statement: Any, parameters: Any = None) -> Any:
+        return self.execute(statement, parameters or None)
+
+    # --- statements ---
+
+    def execute(
+        self,
+        statement: sa.Executable | str,
+        params: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one statement to the sink; a string is run as text(), like Alembic."""
+        if isinstance(statement, str):
+            statement = sa.text(statement)
+        if params and self.as_sql:
+            # Alembic's wording (a TypeError there), with the where and the how
+            raise DistillError(
+                f"SQL parameters not allowed with as_sql (offline --sql mode): {params!r} "
+                f"for `{_first_line(statement)}`; a script has nowhere to send them. Write "
+                "the values into the statement (op.inline_literal(), or .values() with "
+                "literal_binds turned on)"
+            )
+        if isinstance(statement, TextClause) and not params:
+            self._check_text_values(statement)
+        return self.sink.execute(statement, params, execution_options)
+
+    def _check_text_values(self, statement: TextClause) -> None:
+        compiled = statement.compile(dialect=self.dialect)
+        binds = compiled.binds if isinstance(compiled, SQLCompiler) else {}
+        missing = [
+            name
+            for name, bind in binds.items()
+            if bind.required and bind.value is None and bind.callable is None
+        ]
+        if missing:
+            name = missing[0]
+            raise DistillError(
+                f"the SQL `{_first_line(statement)}` contains ':{name}', which text() reads "
+                f"as a bind parameter, and no value was given for it. Escape a literal "
+                f"colon with a backslash ('\\:{name}'), or pass "
+                f"sa.text(...).bindparams({name}=...)"
+            )
+
+    def _refuse(self, what: str, clause: str) -> DistillError:
+        return DistillError(
+            f"{what}: {self.name} has no {clause}; leave the flag off, or look first with "
+            "sa.inspect(op.get_bind()) and skip the operation when it is not needed"
+        )
+
+    # --- directives (Alembic's impl API: SQLAlchemy objects in, statements out) ---
+
+    def create_table(self, table: sa.Table, *, if_not_exists: bool = False) -> None:
+        """CREATE TABLE, its named types (PG ENUM), indexes and comments."""
+        if if_not_exists and not self.supports_table_if_exists:
+            raise self._refuse(f"create_table({table.name!r})", "CREATE TABLE IF NOT EXISTS")
+        bind = self.ddl_connection
+        table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=self)
+        self.execute(sa.schema.CreateTable(table, if_not_exists=if_not_exists))
+        table.dispatch.after_create(table, bind, checkfirst=False, _ddl_runner=self)
+        # an idempotent create_table must not fail on its own indexes either
+        index_if_not_exists = if_not_exists and self.supports_index_if_exists
+        for index in sorted_indexes(table):
+            self.create_index(index, if_not_exists=index_if_not_exists)
+        if self.supports_comments and not self.inline_comments:
+            if table.comment is not None:
+                self.execute(sa.schema.SetTableComment(table))
+            for column in table.columns:
+                if column.comment is not None:
+                    self.execute(sa.schema.SetColumnComment(column))
+
+    def drop_table(self, table: sa.Table, *, if_exists: bool = False) -> None:
+        """DROP TABLE (named types follow SQLAlchemy's rules for table drops)."""
+        if if_exists and not self.supports_table_if_exists:
+            raise self._refuse(f"drop_table({table.name!r})", "DROP TABLE IF EXISTS")
+        bind = self.ddl_connection
+        table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=self)
+        self.execute(sa.schema.DropTable(table, if_exists=if_exists))
+        table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=self)
+
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool = False,
+        inline_references: bool = False,
+        inline_primary_key: bool = False,
+    ) -> None:
+        """ADD COLUMN, then the constraints, indexes and comment of the column.
+
+        The constraints and indexes are those of the (stand-in) table the column belongs
+        to, which is how a Column's ForeignKey, unique=True and index=True become objects.
+        """
+        where = f"add_column({table_name!r}, {column.name!r})"
+        if if_not_exists and not self.supports_column_if_exists:
+            raise self._refuse(where, "ADD COLUMN IF NOT EXISTS")
+        table = column.table if isinstance(column.table, sa.Table) else None
+        constraints = [
+            constraint
+            for constraint in (sorted_constraints(table) if table is not None else [])
+            if not isinstance(constraint, sa.PrimaryKeyConstraint) and self.creates(constraint)
+        ]
+        inline = [c for c in constraints if self.inline_in_add_column(c, inline_references)]
+        separate = [c for c in constraints if c not in inline]
+        if separate and not self.can_alter_constraints:
+            # refuse before the column is added, so nothing is left half done
+            raise self.cannot_add_constraint(separate[0], where=where)
+        self.execute(
+            AddColumn(
+                table_name,
+                column,
+                schema=schema,
+                if_not_exists=if_not_exists,
+                inline_primary_key=inline_primary_key,
+                inline_constraints=inline,
+            )
+        )
+        for constraint in separate:
+            self.add_constraint(constraint, where=where)
+        for index in sorted_indexes(table) if table is not None else []:
+            self.create_index(index)
+        if column.comment is not None and self.supports_comments and not self.inline_comments:
+            self.execute(sa.schema.SetColumnComment(column))
+
+    def drop_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any] | str,
+        *,
+        schema: str | None = None,
+        if_exists: bool = False,
+    ) -> None:
+        """DROP COLUMN."""
+        name = column if isinstance(column, str) else column.name
+        if if_exists and not self.supports_column_if_exists:
+            raise self._refuse(f"drop_column({table_name!r}, {name!r})", "DROP COLUMN IF EXISTS")
+        self.execute(DropColumn(table_name, name, schema=schema, if_exists=if_exists))
+
+    def create_index(self, index: sa.Index, *, if_not_exists: bool = False) -> None:
+        """CREATE [UNIQUE] INDEX for an Index attached to a (stand-in) table."""
+        if if_not_exists and not self.supports_index_if_exists:
+            table = index.table.name if index.table is not None else None
+            raise self._refuse(
+                f"create_index({index.name!r}, {table!r})", "CREATE INDEX IF NOT EXISTS"
+            )
+        self.execute(sa.schema.CreateIndex(index, if_not_exists=if_not_exists))
+
+    def drop_index(self, index: sa.Index, *, if_exists: bool = False) -> None:
+        """DROP INDEX."""
+        if if_exists and not self.supports_index_if_exists:
+            raise self._refuse(f"drop_index({index.name!r})", "DROP INDEX IF EXISTS")
+        self.execute(sa.schema.DropIndex(index, if_exists=if_exists))
+
+    def bulk_insert(
+        self,
+        table: sa.Table | sa.TableClause,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        multiinsert: bool = True,
+    ) -> None:
+        """INSERT the rows: one executemany online, one literal INSERT per row offline."""
+        checked = _checked_rows(table, rows)
+        if not checked:
+            return
+        insert = table.insert().inline()
+        if self.as_sql:
+            for row in checked:
+                values = {
+                    key: value
+                    if isinstance(value, ClauseElement)
+                    else inline_literal(value, table.c[key].type)
+                    for key, value in row.items()
+                }
+                self.execute(insert.values(values))
+        elif multiinsert and not any(_has_clause(row) for row in checked):
+            self.execute(insert, checked)
+        else:
+            for row in checked:
+                self.execute(insert.values(row))
+
+    # --- pieces the directives share; dialects override these ---
+
+    def creates(self, constraint: sa.Constraint) -> bool:
+        """False for a type's CHECK the backend does not need (e.g. native BOOLEAN)."""
+        rule = getattr(constraint, "_create_rule", None)
+        return rule is None or bool(rule(self))
+
+    def inline_in_add_column(self, constraint: sa.Constraint, inline_references: bool) -> bool:
+        """Whether ADD COLUMN writes `constraint` inline instead of a separate ALTER."""
+        return inline_references and _single_column_fk(constraint)
+
+    def add_constraint(self, constraint: sa.Constraint, *, where: str) -> None:
+        """ALTER TABLE ... ADD CONSTRAINT."""
+        if not self.can_alter_constraints:
+            raise self.cannot_add_constraint(constraint, where=where)
+        self.execute(sa.schema.AddConstraint(constraint))
+
+    def cannot_add_constraint(self, constraint: sa.Constraint, *, where: str) -> DistillError:
+        """The error for a constraint this backend cannot add to an existing table."""
+        table = constraint.table
+        label = f"{table.schema}.{table.name}" if table.schema else table.name
+        return DistillError(
+            f"{where}: {self.name} cannot add a {constraint_kind(constraint)} constraint to "
+            f"the existing table {label}"
+        )
+
+
+def constraint_kind(constraint: sa.Constraint) -> str:
+    """FOREIGN KEY, UNIQUE, CHECK or PRIMARY KEY."""
+    kinds = {
+        sa.ForeignKeyConstraint: "FOREIGN KEY",
+        sa.UniqueConstraint: "UNIQUE",
+        sa.CheckConstraint: "CHECK",
+        sa.PrimaryKeyConstraint: "PRIMARY KEY",
+    }
+    return next((kind for cls, kind in kinds.items() if isinstance(constraint, cls)), "a")
+
+
+def _single_column_fk(constraint: sa.Constraint) -> bool:
+    return isinstance(constraint, sa.ForeignKeyConstraint) and len(constraint.elements) == 1
+
+
+def _has_clause(row: Mapping[str, Any]) -> bool:
+    return any(isinstance(value, ClauseElement) for value in row.values())
+
+
+def _checked_rows(
+    table: sa.Table | sa.TableClause, rows: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    where = f"bulk_insert({table.name!r}, ...)"
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise DistillError(f"{where}: rows must be a list of dicts, got {type(rows).__name__}")
+    rows = list(rows)
+    columns = set(table.c.keys())
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise DistillError(
+                f"{where}: row {number} is a {type(row).__name__}; each row must be a dict "
+                "of column name to value"
+            )
+        unknown = sorted(set(row) - columns)
+        if unknown:
+            raise DistillError(
+                f"{where}: row {number} has {', '.join(map(repr, unknown))}, which "
+                f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of the "
+                f"table (columns: {', '.join(sorted(columns))}); add it to the table "
+                "passed to bulk_insert"
+            )
+    return [dict(row) for row in rows]
+
+
+def impl_class(dialect_name: str) -> type[DialectImpl]:
+    """The DialectImpl registered for a dialect name (the generic one when none is)."""
+    return _registry.get(dialect_name, DialectImpl)

@@ -1,0 +1,387 @@
+"""The `op` facade: typed directive methods that build op objects and invoke them.
+
+`invoke()` dispatches an op object to the function registered for its class with
+`implementation_for`; the built-in ones (bottom of this module) build SQLAlchemy
+objects from the op and call the DialectImpl. Plugins add directives with
+`register_operation`, exactly as with Alembic.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, overload
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.schema import SchemaItem
+
+from distill.dialects.base import InlineLiteral, inline_literal
+from distill.errors import DistillError
+from distill.operations.base import IndexColumn, build_table, detached, metadata_for
+from distill.operations.ops import (
+    AddColumnOp,
+    BulkInsertOp,
+    CreateIndexOp,
+    CreateTableOp,
+    DropColumnOp,
+    DropIndexOp,
+    DropTableOp,
+    ExecuteSQLOp,
+    MigrateOperation,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+    from sqlalchemy.types import TypeEngine
+
+    from distill.dialects.base import DialectImpl
+
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound=Callable[..., Any])
+
+
+class MigrationContextLike(Protocol):
+    """What Operations needs from the runtime's MigrationContext."""
+
+    @property
+    def impl(self) -> DialectImpl: ...
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def connection(self) -> Connection | None: ...
+
+    @property
+    def as_sql(self) -> bool: ...
+
+    @property
+    def opts(self) -> Mapping[str, Any]: ...
+
+
+# The Operations that `distill.op` forwards to; a stack so nested contexts unwind cleanly.
+_active: list[Operations] = []
+
+
+def active_operations() -> Operations | None:
+    """The Operations of the revision being run, or None outside a migration."""
+    return _active[-1] if _active else None
+
+
+class Operations:
+    """The object behind `op`: one typed method per directive."""
+
+    _implementations: ClassVar[dict[type[Any], Callable[..., Any]]] = {}
+
+    def __init__(
+        self, migration_context: MigrationContextLike, impl: DialectImpl | None = None
+    ) -> None:
+        self.migration_context = migration_context
+        self.impl: DialectImpl = impl if impl is not None else migration_context.impl
+
+    # --- extension API (Alembic's plugin interface) ---
+
+    @classmethod
+    def register_operation(
+        cls, name: str, sourcename: str | None = None
+    ) -> Callable[[type[_T]], type[_T]]:
+        """Class decorator: make `op.<name>(...)` call the op class's classmethod."""
+
+        def register(op_cls: type[_T]) -> type[_T]:
+            source = getattr(op_cls, sourcename or name, None)
+            if not callable(source):
+                raise DistillError(
+                    f"register_operation({name!r}): {op_cls.__name__} has no classmethod "
+                    f"{sourcename or name!r}(cls, operations, ...) to build the operation"
+                )
+            params = list(inspect.signature(source).parameters.values())
+            if not params:
+                raise DistillError(
+                    f"register_operation({name!r}): {op_cls.__name__}.{source.__name__} must "
+                    "take the Operations object as its first argument after cls"
+                )
+            self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+            def method(self: Operations, *args: Any, **kw: Any) -> Any:
+                return source(self, *args, **kw)
+
+            method.__name__ = name
+            method.__qualname__ = f"{cls.__name__}.{name}"
+            method.__doc__ = source.__doc__
+            signature = inspect.signature(source).replace(parameters=[self_param, *params[1:]])
+            method.__signature__ = signature  # type: ignore[attr-defined]
+            setattr(cls, name, method)
+            return op_cls
+
+        return register
+
+    @classmethod
+    def implementation_for(cls, op_cls: Any, replace: bool = False) -> Callable[[_C], _C]:
+        """Function decorator: run `fn(operations, operation)` when `op_cls` is invoked."""
+
+        def decorate(fn: _C) -> _C:
+            if op_cls in cls._implementations and not replace:
+                raise DistillError(
+                    f"Can not set dispatch function for object {op_cls!r}: key already "
+                    "exists. To replace existing function, use replace=True."
+                )
+            cls._implementations[op_cls] = fn
+            return fn
+
+        return decorate
+
+    @classmethod
+    @contextmanager
+    def context(cls, migration_context: MigrationContextLike) -> Iterator[Operations]:
+        """Make `distill.op` forward to a new Operations for the duration of the block."""
+        operations = cls(migration_context)
+        _active.append(operations)
+        try:
+            yield operations
+        finally:
+            _active.remove(operations)
+
+    @overload
+    def invoke(self, operation: CreateTableOp) -> sa.Table: ...
+
+    @overload
+    def invoke(self, operation: MigrateOperation) -> Any: ...
+
+    def invoke(self, operation: MigrateOperation) -> Any:
+        """Run an op object through the implementation registered for its class."""
+        for klass in type(operation).__mro__:
+            implementation = self._implementations.get(klass)
+            if implementation is not None:
+                return implementation(self, operation)
+        name = type(operation).__name__
+        raise DistillError(
+            f"no implementation is registered for {name}; decorate a function "
+            f"fn(operations, operation) with @Operations.implementation_for({name})"
+        )
+
+    # --- directives ---
+
+    def create_table(
+        self, table_name: str, *columns: SchemaItem, if_not_exists: bool | None = None, **kw: Any
+    ) -> sa.Table:
+        """Create a table from columns, constraints and indexes; return the Table."""
+        return self.invoke(CreateTableOp(table_name, columns, if_not_exists=if_not_exists, **kw))
+
+    def drop_table(
+        self,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """Drop a table."""
+        self.invoke(DropTableOp(table_name, schema=schema, if_exists=if_exists, table_kw=kw))
+
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
+    ) -> None:
+        """Add a column (with its foreign keys, indexes and comment) to a table."""
+        self.invoke(
+            AddColumnOp(
+                table_name,
+                column,
+                schema=schema,
+                if_not_exists=if_not_exists,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
+            )
+        )
+
+    def drop_column(
+        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
+    ) -> None:
+        """Drop a column (`if_exists=True` where the backend has it)."""
+        self.invoke(DropColumnOp(table_name, column_name, schema=schema, **kw))
+
+    def create_index(
+        self,
+        index_name: str | None,
+        table_name: str,
+        columns: Sequence[IndexColumn],
+        *,
+        schema: str | None = None,
+        unique: bool = False,
+        if_not_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """Create an index on column names, text() or SQL expressions."""
+        self.invoke(
+            CreateIndexOp(
+                index_name,
+                table_name,
+                columns,
+                schema=schema,
+                unique=unique,
+                if_not_exists=if_not_exists,
+                **kw,
+            )
+        )
+
+    def drop_index(
+        self,
+        index_name: str,
+        table_name: str | None = None,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        """Drop an index (MySQL needs `table_name`)."""
+        self.invoke(DropIndexOp(index_name, table_name, schema=schema, if_exists=if_exists, **kw))
+
+    def execute(
+        self, sqltext: sa.Executable | str, *, execution_options: dict[str, Any] | None = None
+    ) -> None:
+        """Run a SQL string (as text()), a text() construct or a Core statement."""
+        self.invoke(ExecuteSQLOp(sqltext, execution_options=execution_options))
+
+    def bulk_insert(
+        self,
+        table: sa.Table | sa.TableClause,
+        rows: list[dict[str, Any]],
+        *,
+        multiinsert: bool = True,
+    ) -> None:
+        """Insert rows (dicts keyed by column name); offline, as literal INSERTs."""
+        self.invoke(BulkInsertOp(table, rows, multiinsert=multiinsert))
+
+    # --- helpers ---
+
+    def f(self, name: str) -> conv:
+        """Mark a name as final, so no naming convention rewrites it."""
+        return conv(name)
+
+    def inline_literal(
+        self, value: str | int | Any, type_: TypeEngine[Any] | None = None
+    ) -> InlineLiteral:
+        """A value written into the SQL itself (works offline without literal_binds)."""
+        return inline_literal(value, type_)
+
+    def get_bind(self) -> Connection:
+        """The Connection online; offline, a mock whose execute() writes to the script."""
+        connection = self.migration_context.connection
+        if self.impl.as_sql or connection is None:
+            return self.impl.ddl_connection  # type: ignore[return-value]
+        return connection
+
+    def get_context(self) -> MigrationContextLike:
+        """The MigrationContext of the run."""
+        return self.migration_context
+
+    def run_async(
+        self, async_function: Callable[..., Awaitable[_T]], *args: Any, **kw_args: Any
+    ) -> _T:
+        """Call `await async_function(async_connection, *args, **kw_args)` and return it."""
+        connection = self.migration_context.connection
+        if self.impl.as_sql or connection is None:
+            raise DistillError(
+                "op.run_async() needs a live database connection; it cannot run in "
+                "offline (--sql) mode. Guard it with `if not context.is_offline_mode():`"
+            )
+        if not connection.in_transaction():
+            raise DistillError(
+                "op.run_async() must be called while the migration's transaction is open "
+                "(from upgrade()/downgrade() inside context.begin_transaction())"
+            )
+        if not connection.dialect.is_async:
+            raise DistillError(
+                "op.run_async() needs an async engine (e.g. sqlite+aiosqlite://, "
+                "postgresql+asyncpg://): env.py must run the migrations with "
+                "`await connection.run_sync(do_run_migrations)` on an AsyncConnection "
+                "(see the async template)"
+            )
+        from sqlalchemy.ext.asyncio import AsyncConnection
+        from sqlalchemy.util import await_only
+
+        async_connection = AsyncConnection._retrieve_proxy_for_target(connection)
+        return await_only(async_function(async_connection, *args, **kw_args))
+
+
+# --- built-in implementations: SQLAlchemy objects from the op, SQL from the DialectImpl ---
+
+
+@Operations.implementation_for(CreateTableOp)
+def _create_table(operations: Operations, operation: CreateTableOp) -> sa.Table:
+    table = operation.to_table(operations.migration_context)
+    operations.impl.create_table(table, if_not_exists=bool(operation.if_not_exists))
+    return table
+
+
+@Operations.implementation_for(DropTableOp)
+def _drop_table(operations: Operations, operation: DropTableOp) -> None:
+    table = operation.to_table(operations.migration_context)
+    operations.impl.drop_table(table, if_exists=bool(operation.if_exists))
+
+
+@Operations.implementation_for(AddColumnOp)
+def _add_column(operations: Operations, operation: AddColumnOp) -> None:
+    # on a stand-in table the column's ForeignKey / unique / index become named objects
+    column = detached(operation.column)
+    build_table(
+        metadata_for(operations.migration_context),
+        operation.table_name,
+        [column],
+        schema=operation.schema,
+    )
+    operations.impl.add_column(
+        operation.table_name,
+        column,
+        schema=operation.schema,
+        if_not_exists=bool(operation.if_not_exists),
+        inline_references=bool(operation.inline_references),
+        inline_primary_key=bool(operation.inline_primary_key),
+    )
+
+
+@Operations.implementation_for(DropColumnOp)
+def _drop_column(operations: Operations, operation: DropColumnOp) -> None:
+    operations.impl.drop_column(
+        operation.table_name,
+        operation.column_name,
+        schema=operation.schema,
+        if_exists=bool(operation.if_exists),
+    )
+
+
+@Operations.implementation_for(CreateIndexOp)
+def _create_index(operations: Operations, operation: CreateIndexOp) -> None:
+    index = operation.to_index(operations.migration_context)
+    operations.impl.create_index(index, if_not_exists=bool(operation.if_not_exists))
+
+
+@Operations.implementation_for(DropIndexOp)
+def _drop_index(operations: Operations, operation: DropIndexOp) -> None:
+    impl = operations.impl
+    if operation.table_name is None and impl.drop_index_needs_table:
+        raise DistillError(
+            f"drop_index({operation.index_name!r}): {impl.name} drops an index with "
+            "DROP INDEX ... ON <table>, so the table name is required; call "
+            f"op.drop_index({operation.index_name!r}, table_name='<table>')"
+        )
+    index = operation.to_index(operations.migration_context)
+    impl.drop_index(index, if_exists=bool(operation.if_exists))
+
+
+@Operations.implementation_for(ExecuteSQLOp)
+def _execute_sql(operations: Operations, operation: ExecuteSQLOp) -> None:
+    operations.impl.execute(operation.sqltext, execution_options=operation.execution_options)
+
+
+@Operations.implementation_for(BulkInsertOp)
+def _bulk_insert(operations: Operations, operation: BulkInsertOp) -> None:
+    operations.impl.bulk_insert(operation.table, operation.rows, multiinsert=operation.multiinsert)

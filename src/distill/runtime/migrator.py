@@ -1,0 +1,760 @@
+"""MigrationContext: runs a plan of steps on a connection (or into a script), with the
+transactions each dialect allows, and keeps the version table in step.
+
+Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
+- transactional DDL (PostgreSQL, and SQLite, whose driver is made to BEGIN for real):
+  one transaction for the run when env.py opens `context.begin_transaction()`, or one
+  per revision with `transaction_per_migration=True`; a failure rolls back.
+- non-transactional DDL (MySQL/MariaDB): each revision in its own transaction, its
+  version row committed right after it, so a failure leaves the earlier ones recorded.
+- when env.py opens no transaction at all, each revision gets its own (Alembic would
+  leave the work uncommitted and lose it when the connection closes).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from distill.errors import DistillError, MigrationError
+from distill.runtime.report import StepEvent, get_reporter
+from distill.runtime.sink import (
+    ConnectionSink,
+    ScriptOutput,
+    ScriptSink,
+    SQLiteTransactionControl,
+    sqlite_transaction_support,
+)
+from distill.runtime.version_table import DEFAULT_NAME, VersionTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Dialect, Transaction
+    from sqlalchemy.sql.base import Executable
+
+    from distill.config import Config
+    from distill.graph import Revision, RevisionGraph, Step
+    from distill.runtime.environment import EnvironmentContext
+    from distill.scripts.directory import ScriptDirectory
+
+PlanFn = Callable[[tuple[str, ...], "MigrationContext"], Iterable["Step"]]
+
+STATEMENT_LIMIT = 300  # characters of a failing statement quoted in an error
+
+
+class MigrationInfo:
+    """What `on_version_apply` callbacks receive about the step just applied."""
+
+    def __init__(
+        self,
+        graph: RevisionGraph | None,
+        is_upgrade: bool,
+        is_stamp: bool,
+        up_revisions: Sequence[str],
+        down_revisions: Sequence[str],
+    ) -> None:
+        self.revision_map = graph
+        self.is_upgrade = is_upgrade
+        self.is_stamp = is_stamp
+        self.up_revision_ids: tuple[str, ...] = tuple(up_revisions)
+        self.up_revision_id: str | None = self.up_revision_ids[0] if up_revisions else None
+        self.down_revision_ids: tuple[str, ...] = tuple(down_revisions)
+
+    def __repr__(self) -> str:
+        return (
+            f"MigrationInfo(up={self.up_revision_ids!r}, down={self.down_revision_ids!r}, "
+            f"is_upgrade={self.is_upgrade}, is_stamp={self.is_stamp})"
+        )
+
+    @property
+    def is_migration(self) -> bool:
+        """True when a revision ran (not a stamp)."""
+        return not self.is_stamp
+
+    @property
+    def source_revision_ids(self) -> tuple[str, ...]:
+        """The revisions the database was at before the step."""
+        return self.down_revision_ids if self.is_upgrade else self.up_revision_ids
+
+    @property
+    def destination_revision_ids(self) -> tuple[str, ...]:
+        """The revisions the database is at after the step."""
+        return self.up_revision_ids if self.is_upgrade else self.down_revision_ids
+
+    def _revisions(self, ids: Sequence[str]) -> tuple[Revision | None, ...]:
+        if self.revision_map is None:
+            return tuple(None for _ in ids)
+        return tuple(self.revision_map.get(rev) for rev in ids)
+
+    @property
+    def up_revision(self) -> Revision | None:
+        """The Revision of `up_revision_id`."""
+        return self._revisions(self.up_revision_ids[:1])[0] if self.up_revision_ids else None
+
+    @property
+    def up_revisions(self) -> tuple[Revision | None, ...]:
+        """The Revisions of `up_revision_ids`."""
+        return self._revisions(self.up_revision_ids)
+
+    @property
+    def down_revisions(self) -> tuple[Revision | None, ...]:
+        """The Revisions of `down_revision_ids`."""
+        return self._revisions(self.down_revision_ids)
+
+    @property
+    def source_revisions(self) -> tuple[Revision | None, ...]:
+        """The Revisions of `source_revision_ids`."""
+        return self._revisions(self.source_revision_ids)
+
+    @property
+    def destination_revisions(self) -> tuple[Revision | None, ...]:
+        """The Revisions of `destination_revision_ids`."""
+        return self._revisions(self.destination_revision_ids)
+
+
+class _Transaction:
+    """What begin_transaction() returns when it opened a real transaction."""
+
+    def __init__(self, context: MigrationContext) -> None:
+        self._context = context
+        self._open = True
+
+    def __enter__(self) -> _Transaction:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._end(commit=exc_type is None)
+
+    def commit(self) -> None:
+        """Commit now instead of at the end of the `with` block."""
+        self._end(commit=True)
+
+    def rollback(self) -> None:
+        """Roll back now instead of at the end of the `with` block."""
+        self._end(commit=False)
+
+    def _end(self, commit: bool) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            self._context._finish_transaction(commit)
+        finally:
+            if self._context._sqlite is not None:
+                self._context._sqlite.exit()
+
+
+def _first_paragraph(doc: str) -> str:
+    """The revision message: the docstring up to its first blank line."""
+    return re.split("\n\n", doc.strip())[0]
+
+
+def _one_line(text: str) -> str:
+    """Whitespace collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+class MigrationContext:
+    """The database (or script) a migration runs against, with Alembic's public API."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        connection: Connection | None,
+        opts: dict[str, Any],
+        environment_context: EnvironmentContext | None = None,
+    ) -> None:
+        from distill.dialects import impl_for
+
+        self.environment_context = environment_context
+        self.opts = opts
+        self.dialect = dialect
+        self.script: ScriptDirectory | None = opts.get("script")
+        self.as_sql: bool = bool(opts.get("as_sql", False))
+        self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
+        callbacks = opts.get("on_version_apply") or ()
+        self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
+            (callbacks,) if callable(callbacks) else tuple(callbacks)
+        )
+        self._migrations_fn: PlanFn | None = opts.get("fn")
+        self._start_from_rev: str | Sequence[str] | None = opts.get("starting_rev")
+        self.purge = bool(opts.get("purge", False))
+        self.version_table: str = opts.get("version_table", DEFAULT_NAME)
+        self.version_table_schema: str | None = opts.get("version_table_schema")
+        self._version = VersionTable(
+            self.version_table,
+            self.version_table_schema,
+            primary_key=opts.get("version_table_pk", True),
+        )
+        self.output_buffer: Any = opts.get("output_buffer") or sys.stdout
+        self._output = ScriptOutput(self.output_buffer, opts.get("output_encoding"))
+        literal_binds = bool(opts.get("literal_binds", False))
+
+        self._transaction: Transaction | None = None
+        self._sqlite: SQLiteTransactionControl | None = None
+        self._sink: ConnectionSink | ScriptSink
+        if self.as_sql:
+            self._sink = ScriptSink(dialect, self._output, literal_binds=literal_binds)
+            self.connection: Any = self._sink.mock_connection()
+            self._in_external_transaction = False
+        else:
+            if connection is None:
+                raise DistillError(
+                    "MigrationContext needs a connection to run against the database; pass "
+                    "connection=... to context.configure(), or run with --sql for a script"
+                )
+            self._sink = ConnectionSink(connection, literal_binds=literal_binds)
+            self.connection = connection
+            self._in_external_transaction = connection.in_transaction()
+
+        transactional_ddl: bool | None = opts.get("transactional_ddl")
+        support = "not-sqlite" if self.as_sql else sqlite_transaction_support(self.connection)
+        if support == "unavailable" and transactional_ddl is None:
+            # its DDL commits at once whatever distill does: say so, as Alembic does
+            transactional_ddl = False
+        self.impl = impl_for(dialect, self._sink, transactional_ddl=transactional_ddl, opts=opts)
+        if isinstance(self._sink, ScriptSink):
+            self._sink.terminator = getattr(self.impl, "command_terminator", ";")
+            self._sink.batch_separator = getattr(self.impl, "batch_separator", None)
+        elif self.impl.transactional_ddl and support == "take-over":
+            self._sqlite = SQLiteTransactionControl(self.connection)
+
+        # what the run has made durable, for failure messages
+        self._heads: list[str] = []
+        self._durable_heads: tuple[str, ...] = ()
+        self._committed_in_run = False
+        self._committed_in_step = False
+
+        reporter = get_reporter()
+        reporter.info(f"Context impl {type(self.impl).__name__}.")
+        if self.as_sql:
+            reporter.info("Generating static SQL")
+        mode = "transactional" if self.impl.transactional_ddl else "non-transactional"
+        reporter.info(f"Will assume {mode} DDL.")
+
+    @classmethod
+    def configure(
+        cls,
+        connection: Connection | None = None,
+        url: str | URL | None = None,
+        dialect_name: str | None = None,
+        dialect: Dialect | None = None,
+        environment_context: EnvironmentContext | None = None,
+        dialect_opts: Mapping[str, Any] | None = None,
+        opts: Mapping[str, Any] | None = None,
+    ) -> MigrationContext:
+        """A MigrationContext for a connection, a URL, or just a dialect name (for --sql)."""
+        import sqlalchemy as sa
+
+        options = dict(opts or {})
+        if connection is not None:
+            if isinstance(connection, sa.engine.Engine):
+                raise DistillError(
+                    "'connection' argument to configure() is expected to be a "
+                    f"sqlalchemy.engine.Connection instance, got {connection!r}; in env.py "
+                    "use `with engine.connect() as connection: "
+                    "context.configure(connection=connection, ...)`"
+                )
+            dialect = connection.dialect
+        elif url is not None:
+            dialect = sa.make_url(url).get_dialect()(**dict(dialect_opts or {}))
+        elif dialect_name is not None:
+            dialect = sa.make_url(f"{dialect_name}://").get_dialect()(**dict(dialect_opts or {}))
+        elif dialect is None:
+            raise DistillError(
+                "Connection, url, or dialect_name is required: pass connection=... "
+                "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
+            )
+        return cls(dialect, connection, options, environment_context)
+
+    # -- what env.py and applications read --------------------------------------------------
+
+    @property
+    def bind(self) -> Any:
+        """The Connection (online) or a MockConnection that writes to the script (offline)."""
+        return self.connection
+
+    @property
+    def config(self) -> Config | None:
+        """The Config of the running command, if any."""
+        return self.environment_context.config if self.environment_context else None
+
+    @property
+    def transactional_ddl(self) -> bool:
+        """True when DDL runs inside transactions here."""
+        return bool(self.impl.transactional_ddl)
+
+    def get_current_revision(self) -> str | None:
+        """The single revision the database is at (None when empty)."""
+        heads = self.get_current_heads()
+        if len(heads) > 1:
+            raise DistillError(
+                f"Version table '{self.version_table}' has more than one head present; "
+                "please use get_current_heads()"
+            )
+        return heads[0] if heads else None
+
+    def get_current_heads(self) -> tuple[str, ...]:
+        """The revisions in the version table; offline, the starting revision(s) given."""
+        if self.as_sql:
+            return self._offline_start()
+        if self._start_from_rev:
+            raise DistillError(
+                "Can't specify current_rev to context when using a database connection: "
+                "a starting revision (`upgrade start:end`) is only for --sql scripts"
+            )
+        return self._version.read(self.connection)
+
+    def _offline_start(self) -> tuple[str, ...]:
+        start = self._start_from_rev
+        if start is None or start == "base":
+            return ()
+        starts = [start] if isinstance(start, str) else list(start)
+        found: list[str] = []
+        for identifier in starts:
+            if identifier in (None, "base"):
+                continue
+            if self.script is None:
+                found.append(identifier)
+                continue
+            for rev in self.script.graph.resolve(identifier):
+                if rev not in found:
+                    found.append(rev)
+        return tuple(found)
+
+    # -- the version table ----------------------------------------------------------------
+
+    def ensure_version_table(self) -> None:
+        """Create the version table unless it exists (offline: write its CREATE)."""
+        if self.as_sql or not self._version.exists(self.connection):
+            self._sink.execute(self._version.create_statement())
+
+    def purge_version_table(self) -> None:
+        """Delete every version row (`stamp --purge`), creating the table if needed."""
+        if self.as_sql:
+            raise DistillError("Can't use --purge with --sql mode")
+        self.ensure_version_table()
+        self._version.purge(self._sink)
+        self._heads = []
+
+    def stamp(self, script_directory: ScriptDirectory, revision: str | Sequence[str]) -> None:
+        """Set the version table to `revision` without running any migration."""
+        heads = self.get_current_heads()
+        if not self.as_sql and not heads:
+            self.ensure_version_table()
+        targets = [revision] if isinstance(revision, str) else list(revision)
+        for step in script_directory.graph.stamp_plan(heads, targets, False):
+            self._version.apply(self._sink, step.removes, step.adds)
+
+    # -- running --------------------------------------------------------------------------
+
+    def run_migrations(self, **kw: Any) -> None:
+        """Run the plan the command gave (fn); `kw` goes to every upgrade()/downgrade()."""
+        if self._sqlite is not None:
+            self._sqlite.enter()
+        idle_at_start = self.as_sql or not self.connection.in_transaction()
+        try:
+            if self.purge:
+                self.purge_version_table()
+                heads: tuple[str, ...] = ()
+            else:
+                heads = self.get_current_heads()
+                if not self.as_sql and not heads and not self.opts.get("dont_mutate", False):
+                    self.ensure_version_table()
+            self._heads = list(heads)
+            self._durable_heads = heads
+            self._committed_in_run = False
+            steps = list(self._migrations_fn(heads, self)) if self._migrations_fn else []
+            reporter = get_reporter()
+            reporter.run_started(len(steps))
+            for number, step in enumerate(steps, 1):
+                event = StepEvent(
+                    number, len(steps), step.kind, step.revision, self._describe(step)
+                )
+                self._run_step(step, event, kw, own_transaction=idle_at_start)
+            # what this run began implicitly (the version table, stamps) is committed
+            if (
+                idle_at_start
+                and self._transaction is None
+                and not self.as_sql
+                and self.connection.in_transaction()
+            ):
+                self.connection.commit()
+        finally:
+            if self._sqlite is not None:
+                self._sqlite.exit()
+
+    def _run_step(
+        self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
+    ) -> None:
+        reporter = get_reporter()
+        started = time.perf_counter()
+        self._committed_in_step = False
+        in_owned_transaction = False
+        try:
+            with self._step_transaction(own_transaction):
+                in_owned_transaction = self._transaction is not None
+                if self.as_sql and not self._heads:
+                    self._sink.execute(self._version.create_statement())
+                if step.kind == "stamp":
+                    reporter.stamp(event)
+                else:
+                    reporter.step_started(event)
+                if self.as_sql:
+                    self.static_output(f"-- Running {event.verb} {self._describe(step, False)}")
+                self._apply(step, kw)
+        except MigrationError:
+            self._rollback_run()
+            reporter.step_failed(event, time.perf_counter() - started)
+            raise
+        except Exception as error:
+            self._rollback_run()
+            reporter.step_failed(event, time.perf_counter() - started)
+            raise self._failure(step, error, in_owned_transaction) from error
+        if step.kind != "stamp":
+            reporter.step_finished(event, time.perf_counter() - started)
+
+    def _apply(self, step: Step, kw: Mapping[str, Any]) -> None:
+        """The step's migration function, its version rows, then the callbacks."""
+        from distill.operations.api import Operations
+
+        with Operations.context(self):
+            if step.kind != "stamp":
+                self._migration_function(step)(**kw)
+            self._version.apply(self._sink, step.removes, step.adds)
+            for version in step.removes:
+                if version in self._heads:
+                    self._heads.remove(version)
+            self._heads.extend(version for version in step.adds if version not in self._heads)
+            info = self._info(step)
+            for callback in self.on_version_apply_callbacks:
+                callback(ctx=self, step=info, heads=set(self._heads), run_args=kw)
+
+    def _migration_function(self, step: Step) -> Callable[..., Any]:
+        if self.script is None or step.revision is None:
+            raise DistillError(
+                f"Cannot run {step.kind} of {step.revision}: the MigrationContext has no script "
+                "directory (pass opts={'script': ScriptDirectory(...)} to configure())"
+            )
+        module = self.script.load_module(step.revision)
+        function = getattr(module, step.kind, None)
+        if not callable(function):
+            raise DistillError(
+                f"Revision {step.revision} ({self._path(step.revision)}) has no {step.kind}() "
+                f"function; add `def {step.kind}() -> None:` to the file"
+            )
+        return function  # type: ignore[no-any-return]
+
+    def _revision(self, rev: str | None) -> Revision | None:
+        if rev is None or self.script is None:
+            return None
+        try:
+            return self.script.graph.get(rev)
+        except Exception:  # a revision the graph does not know: describe it by id only
+            return None
+
+    def _path(self, rev: str | None) -> str:
+        revision = self._revision(rev)
+        return revision.path if revision is not None and revision.path else "<unknown file>"
+
+    def _describe(self, step: Step, with_doc: bool = True) -> str:
+        """`aaa111 -> bbb222, add account` as Alembic's log lines and --sql comments read."""
+        revision = self._revision(step.revision)
+        if step.kind == "stamp" or revision is None:
+            return f"{', '.join(step.removes)} -> {', '.join(step.adds)}"
+        parents = ", ".join(revision.down_revisions)
+        if step.kind == "upgrade":
+            text = f"{parents} -> {revision.revision}"
+        else:
+            text = f"{revision.revision} -> {parents}"
+        doc = _first_paragraph(revision.doc)
+        return f"{text}, {doc}" if with_doc and doc else text
+
+    def _info(self, step: Step) -> MigrationInfo:
+        graph = self.script.graph if self.script is not None else None
+        revision = self._revision(step.revision)
+        if step.kind != "stamp" and revision is not None and graph is not None:
+            return MigrationInfo(
+                graph,
+                step.kind == "upgrade",
+                False,
+                (revision.revision,),
+                _normalized_down_revisions(graph, revision.revision),
+            )
+        is_upgrade = step.kind == "upgrade" or (
+            step.kind == "stamp" and not _stamps_down(graph, step)
+        )
+        up, down = (step.adds, step.removes) if is_upgrade else (step.removes, step.adds)
+        return MigrationInfo(graph, is_upgrade, step.kind == "stamp", up, down)
+
+    # -- transactions -------------------------------------------------------------------
+
+    def begin_transaction(self, _per_migration: bool = False) -> AbstractContextManager[Any]:
+        """Open the transaction env.py wraps run_migrations() in, as the dialect allows.
+
+        A real transaction only where it belongs (ALEMBIC-FACTS §5): the whole run on
+        transactional DDL, unless transaction_per_migration; otherwise a no-op.
+        """
+        if self._in_external_transaction:
+            return nullcontext()
+        if self.impl.transactional_ddl:
+            wanted = _per_migration == self._transaction_per_migration
+        else:
+            wanted = _per_migration
+        if not wanted:
+            return nullcontext()
+        if self.as_sql:
+            return self._script_transaction() if self.impl.transactional_ddl else nullcontext()
+        if self._transaction is not None:
+            return nullcontext()
+        return self._open_transaction()
+
+    def _step_transaction(self, own_transaction: bool) -> AbstractContextManager[Any]:
+        """The per-revision transaction; also when env.py opened none on transactional DDL."""
+        if (
+            own_transaction
+            and not self.as_sql
+            and not self._in_external_transaction
+            and self._transaction is None
+        ):
+            return self._open_transaction()
+        return self.begin_transaction(_per_migration=True)
+
+    def _open_transaction(self) -> _Transaction:
+        if self._sqlite is not None:
+            self._sqlite.enter()
+        try:
+            # adopt the transaction reading the version table began implicitly
+            self._transaction = self.connection.get_transaction() or self.connection.begin()
+        except BaseException:
+            if self._sqlite is not None:
+                self._sqlite.exit()
+            raise
+        return _Transaction(self)
+
+    @contextmanager
+    def _script_transaction(self) -> Iterator[None]:
+        self._emit(getattr(self.impl, "begin_statement", None))
+        yield
+        self._emit(getattr(self.impl, "commit_statement", None))
+
+    def _emit(self, statement: str | None) -> None:
+        if statement and isinstance(self._sink, ScriptSink):
+            self._sink.write_statement(statement)
+
+    def _finish_transaction(self, commit: bool) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return
+        if commit:
+            transaction.commit()
+            self._durable_heads = tuple(self._heads)
+            self._committed_in_run = True
+        else:
+            transaction.rollback()
+
+    def _rollback_run(self) -> None:
+        """After a failed step, roll back the run's own transaction now, so the error can
+        say truthfully what state the database is in."""
+        if not self.as_sql and self._transaction is not None:
+            self._finish_transaction(commit=False)
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Run the block outside any transaction (e.g. PostgreSQL's ALTER TYPE ... ADD VALUE).
+
+        The transaction so far is committed first; a new one begins after the block.
+        Offline on transactional DDL this writes COMMIT before and BEGIN after the block.
+        """
+        if self.as_sql:
+            if self.impl.transactional_ddl:
+                self._emit(getattr(self.impl, "commit_statement", None))
+            yield
+            if self.impl.transactional_ddl:
+                self._emit(getattr(self.impl, "begin_statement", None))
+            return
+        connection = self.connection
+        reopen = False
+        if connection.in_transaction():
+            if self._transaction is not None:
+                self._transaction.commit()
+                self._transaction = None
+                reopen = True
+            elif self._in_external_transaction:
+                raise DistillError(
+                    "autocommit_block() would have to commit the transaction the connection "
+                    "passed to context.configure() was already in; pass a connection that is "
+                    "not inside a transaction (engine.connect(), not engine.begin())"
+                )
+            else:
+                connection.commit()
+            self._committed_in_step = True
+        resume = self._sqlite.suspend() if self._sqlite is not None else None
+        level = connection.get_isolation_level()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            with connection.begin():
+                yield
+        finally:
+            connection.execution_options(isolation_level=level)
+            if resume is not None:
+                resume()
+            if reopen:
+                self._transaction = connection.begin()
+
+    # -- SQL ------------------------------------------------------------------------------
+
+    def execute(
+        self, sql: Executable | str, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run `sql` on the connection, or write it to the script offline."""
+        self._sink.execute(sql, execution_options=execution_options)
+
+    def static_output(self, text: str) -> None:
+        """Write `text` and a blank line to the output (the --sql script)."""
+        self._output.write(text + "\n\n")
+
+    # -- failures -------------------------------------------------------------------------
+
+    def _failure(self, step: Step, error: Exception, rolled_back: bool) -> MigrationError:
+        """A MigrationError that says which revision, which statement, and the state left."""
+        rev = step.revision or ", ".join(step.adds) or "base"
+        if step.kind == "stamp":
+            where = f"stamp to {', '.join(step.adds) or 'base'}"
+        else:
+            where = f"{step.kind} of revision {rev} ({self._path(step.revision)})"
+        cause, statement = _describe_error(error)
+        text = f"{where} failed: {cause}"
+        if statement:
+            text += f"; failing statement: {statement}"
+        text += f". Database state: {self._state_after_failure(rev, rolled_back)}"
+        hint = self._lock_hint(error)
+        if hint:
+            text += f". {hint}"
+        return MigrationError(text)
+
+    def _state_after_failure(self, rev: str, rolled_back: bool) -> str:
+        durable = ", ".join(self._durable_heads) or "<base>"
+        if self.as_sql:
+            return "nothing ran (offline --sql); the script written so far is incomplete"
+        if self._in_external_transaction:
+            return (
+                "nothing committed: the run happened inside the transaction the caller passed "
+                "in, which must be rolled back to leave the database unchanged"
+            )
+        if rolled_back and self.impl.transactional_ddl:
+            partial = (
+                f" (except the part of {rev} that ran in an autocommit block, which was committed)"
+                if self._committed_in_step
+                else ""
+            )
+            if not self._committed_in_run:
+                return f"rolled back: database unchanged{partial}"
+            return (
+                f"rolled back to {durable}: earlier revisions of this run were committed, "
+                f"{rev} was not{partial}"
+            )
+        return (
+            f"revisions up to {durable} are applied; statements of {rev} before the failing "
+            f"one were applied and are not rolled back ({self.impl.name} cannot roll back DDL). "
+            f"Undo or complete them by hand, then run the command again"
+        )
+
+    def _lock_hint(self, error: Exception) -> str | None:
+        if not is_lock_exhaustion(error):
+            return None
+        if self._transaction_per_migration:
+            return (
+                "The database ran out of lock slots inside one revision: raise "
+                "max_locks_per_transaction on the server, or split the revision"
+            )
+        return (
+            "The database ran out of lock slots (max_locks_per_transaction) because the "
+            "whole run holds its locks in one transaction: set "
+            "`transaction_per_migration=True` in env.py's context.configure(), or raise "
+            "max_locks_per_transaction on the server"
+        )
+
+
+def _normalized_down_revisions(graph: RevisionGraph, rev: str) -> tuple[str, ...]:
+    """Parents and dependencies of `rev`, without those already below another of them."""
+    candidates = list(dict.fromkeys((*graph.parents(rev), *graph.dependencies(rev))))
+    below = {
+        ancestor
+        for candidate in candidates
+        for ancestor in graph.ancestors([candidate])
+        if ancestor != candidate
+    }
+    return tuple(candidate for candidate in candidates if candidate not in below)
+
+
+def _stamps_down(graph: RevisionGraph | None, step: Step) -> bool:
+    """True when a stamp step moves the version rows towards base."""
+    if not step.adds:
+        return True
+    if graph is None:
+        return False
+    try:
+        above = graph.descendants(step.adds) - set(step.adds)
+    except DistillError:  # rows the graph does not know: call it an upgrade
+        return False
+    return any(row in above for row in step.removes)
+
+
+def _driver_error(error: BaseException) -> BaseException | None:
+    """The DBAPI exception behind a SQLAlchemy error, if any."""
+    import sqlalchemy as sa
+
+    if isinstance(error, sa.exc.DBAPIError):
+        return error.orig
+    return None
+
+
+def _describe_error(error: Exception) -> tuple[str, str | None]:
+    """(one-line cause, truncated statement or None) for an exception from a revision."""
+    import sqlalchemy as sa
+
+    statement: str | None = None
+    if isinstance(error, sa.exc.StatementError) and error.statement:
+        statement = _one_line(error.statement)
+        if len(statement) > STATEMENT_LIMIT:
+            statement = statement[: STATEMENT_LIMIT - 3] + "..."
+    orig = _driver_error(error)
+    if orig is not None:
+        lines = str(orig).strip().splitlines()
+        cause = f"{type(orig).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    elif isinstance(error, DistillError):
+        cause = str(error)
+    else:
+        lines = (
+            str(error.orig if isinstance(error, sa.exc.StatementError) else error)
+            .strip()
+            .splitlines()
+        )
+        cause = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return cause, statement
+
+
+def is_lock_exhaustion(error: BaseException) -> bool:
+    """True for PostgreSQL's "out of shared memory" that max_locks_per_transaction causes."""
+    orig = _driver_error(error)
+    if orig is None:
+        return False
+    texts = [str(orig)]
+    diag = getattr(orig, "diag", None)
+    hint = getattr(diag, "message_hint", None) or getattr(orig, "hint", None)
+    if hint:
+        texts.append(str(hint))
+    if any("max_locks_per_transaction" in text for text in texts):
+        return True
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return sqlstate == "53200" and "out of shared memory" in texts[0]

@@ -1,0 +1,1 @@
+"""The migration folder on disk: revision headers, the directory, new revision files."""

@@ -1,0 +1,564 @@
+"""The migration folder on disk: where revision files are, the graph their headers make,
+and importing a revision file only when something is about to run it."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from distill.errors import ConfigError, MultipleHeads, ResolutionError, ScriptError
+from distill.graph import Revision, RevisionGraph
+from distill.scripts import describe
+
+if TYPE_CHECKING:
+    from distill.config import Config, PostWriteHookConfig
+
+DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
+DEFAULT_TRUNCATE_SLUG_LENGTH = 40
+
+RevIds = str | Sequence[str]
+
+
+def resource_path(location: str) -> Path:
+    """A folder path, or a `package:dir` resource turned into its folder on disk."""
+    if os.path.isabs(location) or ":" not in location:
+        return Path(location)
+    # a Windows drive letter ("C:\\x") is absolute above; "pkg:sub:dir" nests folders
+    package, *parts = location.split(":")
+    from importlib import resources
+
+    try:
+        ref = resources.files(package)
+    except (ModuleNotFoundError, TypeError) as error:
+        raise ConfigError(
+            f"Package {package!r} of location {location!r} cannot be imported ({error}); "
+            "check the name, or that the package is installed or on prepend_sys_path"
+        ) from error
+    for part in parts:
+        ref = ref / part
+    return Path(str(ref))
+
+
+def _module_name(prefix: str, path: Path) -> str:
+    """A module name that no other file can share: the file's stem plus a path digest."""
+    digest = hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:12]
+    stem = re.sub(r"\W", "_", path.name.split(".")[0])
+    return f"{prefix}_{stem}_{digest}"
+
+
+def load_python_file(path: Path, module_name: str) -> ModuleType:
+    """Import one .py/.pyc/.pyo file under `module_name` and return the module."""
+    if path.suffix in (".pyc", ".pyo"):
+        loader: importlib.machinery.SourcelessFileLoader | importlib.machinery.SourceFileLoader = (
+            importlib.machinery.SourcelessFileLoader(module_name, str(path))
+        )
+    else:
+        loader = importlib.machinery.SourceFileLoader(module_name, str(path))
+    spec = importlib.util.spec_from_file_location(module_name, str(path), loader=loader)
+    if spec is None:  # pragma: no cover - only for suffixes we never pass
+        raise ScriptError(f"Cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(module_name)
+    # registered while it runs so dataclasses, pickling and typing can find the module
+    sys.modules[module_name] = module
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        if previous is None:
+            sys.modules.pop(module_name, None)
+        else:
+            sys.modules[module_name] = previous
+        raise
+    return module
+
+
+class Script:
+    """One revision file: its header data, and its module imported on first use."""
+
+    def __init__(self, directory: ScriptDirectory, revision: Revision) -> None:
+        self._directory = directory
+        self._revision = revision
+        self._db_current_indicator: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"Script({self.revision!r}, {self.down_revision!r}, path={self.path!r})"
+
+    @property
+    def _graph(self) -> RevisionGraph:
+        return self._directory.graph
+
+    @property
+    def revision(self) -> str:
+        """The revision id."""
+        return self._revision.revision
+
+    @property
+    def down_revision(self) -> str | tuple[str, ...] | None:
+        """None for a root, the parent id, or a tuple of ids for a merge."""
+        return _as_scalar(self._revision.down_revisions)
+
+    @property
+    def dependencies(self) -> str | tuple[str, ...] | None:
+        """The `depends_on` entries as the file writes them."""
+        return _as_scalar(self._revision.depends_on)
+
+    depends_on = dependencies
+
+    @property
+    def branch_labels(self) -> set[str]:
+        """The branch labels this revision is on (its own and inherited ones)."""
+        return set(self._graph.labels(self.revision))
+
+    @property
+    def path(self) -> str:
+        """The file's path."""
+        return self._revision.path
+
+    @property
+    def longdoc(self) -> str:
+        """The module docstring, stripped."""
+        return self._revision.doc.strip()
+
+    @property
+    def doc(self) -> str:
+        """The first paragraph of the docstring (the revision message)."""
+        return re.split("\n\n", self.longdoc)[0]
+
+    @property
+    def module(self) -> ModuleType:
+        """The imported revision file (imported now if it was not yet)."""
+        return self._directory.load_module(self.revision)
+
+    @property
+    def nextrev(self) -> frozenset[str]:
+        """The ids whose down_revision names this revision."""
+        return frozenset(self._graph.children(self.revision))
+
+    @property
+    def is_head(self) -> bool:
+        """True when no revision has this one as down_revision."""
+        return self._graph.is_head(self.revision)
+
+    @property
+    def is_base(self) -> bool:
+        """True when the revision has no down_revision."""
+        return not self._revision.down_revisions
+
+    @property
+    def is_branch_point(self) -> bool:
+        """True when two or more revisions have this one as down_revision."""
+        return self._graph.is_branch_point(self.revision)
+
+    @property
+    def is_merge_point(self) -> bool:
+        """True when the revision has two or more down_revisions."""
+        return self._graph.is_merge_point(self.revision)
+
+    @property
+    def log_entry(self) -> str:
+        """The verbose block `show` and `history -v` print."""
+        return describe.verbose_block(
+            self._graph, self.revision, current=bool(self._db_current_indicator)
+        )
+
+    def cmd_format(
+        self,
+        verbose: bool,
+        include_branches: bool = False,
+        include_doc: bool = False,
+        include_parents: bool = False,
+        tree_indicators: bool = True,
+        head_indicators: bool = True,
+    ) -> str:
+        """The text the commands print for this revision (Alembic's `cmd_format`)."""
+        if verbose:
+            return self.log_entry
+        return describe.short_line(
+            self._graph,
+            self.revision,
+            include_branches=include_branches,
+            include_doc=include_doc,
+            include_parents=include_parents,
+            tree_indicators=tree_indicators,
+            head_indicators=head_indicators,
+            current=bool(self._db_current_indicator),
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{describe.format_parents(self._graph, self.revision)} -> {self.revision}"
+            + (" (head)" if self.is_head else "")
+            + (" (branchpoint)" if self.is_branch_point else "")
+            + (" (mergepoint)" if self.is_merge_point else "")
+            + f", {self.doc}"
+        )
+
+
+def _as_scalar(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    """() -> None, one id -> the id, several -> the tuple (as revision files write them)."""
+    if not ids:
+        return None
+    return ids[0] if len(ids) == 1 else ids
+
+
+class ScriptDirectory:
+    """A migration folder: env.py, script.py.mako and the version locations."""
+
+    def __init__(
+        self,
+        dir: str | os.PathLike[str],  # Alembic's keyword name
+        file_template: str = DEFAULT_FILE_TEMPLATE,
+        truncate_slug_length: int | None = DEFAULT_TRUNCATE_SLUG_LENGTH,
+        version_locations: Sequence[str | os.PathLike[str]] | None = None,
+        sourceless: bool = False,
+        output_encoding: str = "utf-8",
+        timezone: str | None = None,
+        hooks: Sequence[PostWriteHookConfig] = (),
+        recursive_version_locations: bool = False,
+        messaging_opts: Mapping[str, bool] | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.dir = os.fspath(dir)
+        self.version_locations = [os.fspath(p) for p in version_locations or ()]
+        self.file_template = file_template
+        self.truncate_slug_length = truncate_slug_length or DEFAULT_TRUNCATE_SLUG_LENGTH
+        self.sourceless = sourceless
+        self.output_encoding = output_encoding
+        self.timezone = timezone or None
+        self.hooks = list(hooks)
+        self.recursive_version_locations = recursive_version_locations
+        self.messaging_opts = dict(messaging_opts or {})
+        self.config = config
+        self._graph: RevisionGraph | None = None
+        self._scripts: dict[str, Script] = {}
+        self._modules: dict[str, ModuleType] = {}
+        if not os.access(self.dir, os.F_OK):
+            raise ScriptError(
+                f"Path doesn't exist: {self.dir}.  Please use the 'init' command to create "
+                "a new scripts folder."
+            )
+
+    @classmethod
+    def from_config(cls, config: Config) -> ScriptDirectory:
+        """The migration folder a Config names (its `script_location`)."""
+        location = config.get_alembic_option("script_location")
+        if location is None:
+            if not config.has_file():
+                raise ConfigError(config.missing_file_message())
+            where = config.config_file_name or config.toml_file_name
+            raise ConfigError(
+                "No 'script_location' key found in configuration. "
+                f"Add script_location to [{config.config_ini_section}] of {where} "
+                "(or to [tool.distill] of pyproject.toml)"
+            )
+        truncate_slug_length = _option_int(config, "truncate_slug_length")
+        prepend = config.get_prepend_sys_paths_list()
+        if prepend:
+            sys.path[:0] = prepend
+        return cls(
+            resource_path(_option_str(config, "script_location", location)),
+            file_template=_option_str(
+                config,
+                "file_template",
+                config.get_alembic_option("file_template", DEFAULT_FILE_TEMPLATE),
+            ),
+            truncate_slug_length=truncate_slug_length,
+            version_locations=config.get_version_locations_list(),
+            sourceless=config.get_alembic_boolean_option("sourceless"),
+            output_encoding=_option_str(
+                config, "output_encoding", config.get_alembic_option("output_encoding", "utf-8")
+            ),
+            timezone=_option_str_or_none(config, "timezone"),
+            hooks=config.get_hooks_list(),
+            recursive_version_locations=config.get_alembic_boolean_option(
+                "recursive_version_locations"
+            ),
+            messaging_opts=config.messaging_opts,
+            config=config,
+        )
+
+    # -- where things are -----------------------------------------------------------------
+
+    @property
+    def env_py_location(self) -> str:
+        """The path of env.py."""
+        return str(Path(self.dir, "env.py"))
+
+    @property
+    def version_location_paths(self) -> list[Path]:
+        """The absolute folders revision files are read from."""
+        if not self.version_locations:
+            return [Path(self.dir, "versions").absolute()]
+        return [resource_path(location).absolute() for location in self.version_locations]
+
+    @property
+    def versions(self) -> str:
+        """The single version location (an error when several are configured)."""
+        paths = self.version_location_paths
+        if len(paths) > 1:
+            raise ScriptError(
+                "Multiple version_locations present; use version_location_paths, "
+                "or pass --version-path"
+            )
+        return str(paths[0])
+
+    def revision_files(self) -> list[Path]:
+        """Every revision file, in reading order, each real path once."""
+        from distill.scripts.header import is_revision_file
+
+        found: list[Path] = []
+        seen: set[Path] = set()
+        for location in self.version_location_paths:
+            if not location.is_dir():
+                continue
+            for path in self._list_location(location):
+                if not is_revision_file(path.name, self.sourceless) or self._shadowed(path):
+                    continue
+                real = path.resolve()
+                if real in seen:
+                    warnings.warn(
+                        f"File {real} loaded twice! ignoring. "
+                        "Please ensure version_locations is unique.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                seen.add(real)
+                found.append(real)
+        return found
+
+    def _list_location(self, location: Path) -> list[Path]:
+        """Files of one location: top level only unless recursive; sorted for stable order."""
+        paths: list[Path] = []
+        for root, dirs, files in os.walk(location):
+            dirs.sort()
+            root_path = Path(root)
+            if root_path.name == "__pycache__":
+                dirs[:] = []
+                continue
+            paths.extend(root_path / name for name in sorted(files))
+            cache = root_path / "__pycache__"
+            if self.sourceless and cache.is_dir():
+                # compiled files whose source is gone still count in sourceless mode
+                stems = {name.split(".")[0] for name in files}
+                paths.extend(
+                    cache / name
+                    for name in sorted(os.listdir(cache))
+                    if name.split(".")[0] not in stems
+                )
+            if not self.recursive_version_locations:
+                break
+            dirs[:] = [name for name in dirs if name != "__pycache__"]
+        return paths
+
+    def _shadowed(self, path: Path) -> bool:
+        """A .pyc beside its .py (or a .pyo beside either) is not read a second time."""
+        if path.suffix not in (".pyc", ".pyo") or path.parent.name == "__pycache__":
+            return False
+        source = path.with_suffix(".py")
+        return source.exists() or (path.suffix == ".pyo" and path.with_suffix(".pyc").exists())
+
+    # -- the graph ------------------------------------------------------------------------
+
+    @property
+    def graph(self) -> RevisionGraph:
+        """The revision graph, built from the file headers on first use."""
+        if self._graph is None:
+            from distill.scripts.header import read_header
+
+            self._graph = RevisionGraph(read_header(str(p)) for p in self.revision_files())
+        return self._graph
+
+    def _add_revision(self, revision: Revision) -> None:
+        """Put a newly written revision into the cached graph."""
+        if self._graph is not None:
+            self._graph = RevisionGraph([*self._graph.revisions.values(), revision])
+
+    def refresh(self) -> None:
+        """Forget the cached graph so the next use reads the files again."""
+        self._graph = None
+        self._scripts.clear()
+
+    def _script(self, rev: str) -> Script:
+        script = self._scripts.get(rev)
+        if script is None or script._revision is not self.graph.revisions[rev]:
+            script = self._scripts[rev] = Script(self, self.graph.revisions[rev])
+        return script
+
+    def get_revision(self, id_: str | None) -> Script | None:
+        """The Script an identifier names; None for `base`; an error if it names several."""
+        if id_ is None:
+            return None
+        rev = self.graph.resolve_one(id_)
+        return self._script(rev) if rev is not None else None
+
+    def get_revisions(self, id_: RevIds | None) -> tuple[Script, ...]:
+        """The Scripts an identifier (or a sequence of them) names."""
+        if id_ is None:
+            return ()
+        identifiers = [id_] if isinstance(id_, str) else list(id_)
+        found: dict[str, None] = {}
+        for identifier in identifiers:
+            for rev in self.graph.resolve(identifier):
+                found[rev] = None
+        return tuple(self._script(rev) for rev in found)
+
+    def get_all_current(self, rows: Sequence[str]) -> set[Script]:
+        """The revisions `current` shows for these version-table rows."""
+        return {self._script(rev) for rev in self.graph.current_heads(rows)}
+
+    def as_revision_number(self, id_: str | None) -> str | tuple[str, ...] | None:
+        """A symbolic identifier (`head`, `base`, a prefix) as the revision id(s)."""
+        if id_ is None:
+            return None
+        revs = self.graph.resolve(id_)
+        if not revs:
+            return None
+        return revs if id_ == "heads" else revs[0]
+
+    def get_heads(self) -> list[str]:
+        """Every head revision id."""
+        return list(self.graph.heads)
+
+    def get_current_head(self) -> str | None:
+        """The single head id (None when empty); an error when there are several heads."""
+        heads = self.graph.heads
+        if len(heads) > 1:
+            raise MultipleHeads(
+                "The script directory has multiple heads (due to branching)."
+                "Please use get_heads(), or merge the branches using distill merge.",
+                "head",
+            )
+        return heads[0] if heads else None
+
+    def get_bases(self) -> list[str]:
+        """Every root revision id."""
+        return list(self.graph.bases)
+
+    def get_base(self) -> str | None:
+        """The single root id (None when empty); an error when there are several roots."""
+        bases = self.get_bases()
+        if len(bases) > 1:
+            raise ResolutionError(
+                "The script directory has multiple bases. Please use get_bases().", "base"
+            )
+        return bases[0] if bases else None
+
+    def walk_revisions(self, base: str = "base", head: str = "heads") -> Iterator[Script]:
+        """Every revision from `head` down to `base` (inclusive), newest first."""
+        for rev in self.graph.walk(upper=head, lower=base):
+            yield self._script(rev)
+
+    def iterate_revisions(
+        self, upper: str | None, lower: str | None, inclusive: bool = False, **kw: Any
+    ) -> Iterator[Script]:
+        """Revisions from `upper` down to `lower`, newest first; `lower` itself only if
+        `inclusive`."""
+        upper = upper or "heads"
+        lower = lower or "base"
+        excluded = set() if inclusive else set(self.graph.resolve(lower))
+        for rev in self.graph.walk(upper=upper, lower=lower):
+            if rev not in excluded:
+                yield self._script(rev)
+
+    # -- importing ------------------------------------------------------------------------
+
+    def load_module(self, rev_id: str) -> ModuleType:
+        """Import the revision file of `rev_id` (once) and return its module."""
+        module = self._modules.get(rev_id)
+        if module is None:
+            path = Path(self.graph.revisions[rev_id].path)
+            module = load_python_file(path, _module_name("distill_revision", path))
+            self._modules[rev_id] = module
+        return module
+
+    def run_env(self) -> None:
+        """Execute env.py as a fresh module (the caller has installed the context)."""
+        path = Path(self.env_py_location)
+        if not path.exists():
+            compiled = self._compiled_env_py(path)
+            if compiled is None:
+                raise ScriptError(
+                    f"No env.py found in {self.dir}; every migration folder needs one. "
+                    "Create the folder with 'distill init', or copy env.py from a template "
+                    "(distill list_templates)"
+                )
+            path = compiled
+        load_python_file(path, _module_name("distill_env", path.absolute()))
+
+    def _compiled_env_py(self, source: Path) -> Path | None:
+        """env.pyc when env.py is absent (sourceless deployments)."""
+        candidates = [Path(importlib.util.cache_from_source(str(source)))]
+        candidates += [source.with_suffix(suffix) for suffix in (".pyc", ".pyo")]
+        return next((path for path in candidates if path.exists()), None)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def generate_revision(
+        self,
+        revid: str,
+        message: str | None,
+        refresh: bool = False,
+        head: RevIds | None = None,
+        splice: bool | None = False,
+        branch_labels: RevIds | None = None,
+        version_path: str | os.PathLike[str] | None = None,
+        depends_on: RevIds | None = None,
+        file_template: str | None = None,
+        **template_args: Any,
+    ) -> Script:
+        """Write a new revision file from script.py.mako and return its Script."""
+        from distill.scripts.writer import write_revision
+
+        if self.config is not None:
+            template_args.setdefault("config", self.config)
+        revision = write_revision(
+            self,
+            revid,
+            message,
+            head=head,
+            splice=bool(splice),
+            branch_labels=branch_labels,
+            version_path=version_path,
+            depends_on=depends_on,
+            file_template=file_template,
+            template_args=template_args,
+        )
+        self._add_revision(revision)
+        return self._script(revision.revision)
+
+
+def _option_str(config: Config, key: str, value: object) -> str:
+    """An option that must be a string (TOML could hold anything)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"Option {key!r} must be a string, not {value!r}; check your config")
+    return value
+
+
+def _option_int(config: Config, key: str) -> int | None:
+    """A whole-number option that may be absent or empty."""
+    value = config.get_alembic_option(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ConfigError(f"{key} must be a whole number, not {value!r}; check your config")
+
+
+def _option_str_or_none(config: Config, key: str) -> str | None:
+    """A string option that may be absent or empty."""
+    value = config.get_alembic_option(key)
+    if value is None or value == "":
+        return None
+    return _option_str(config, key, value)
