@@ -286,8 +286,8 @@ def history(
         lower, upper = lower.strip() or "base", upper.strip() or "heads"
 
     def emit(current_heads: tuple[str, ...]) -> None:
-        low = _substitute_current(lower, current_heads)
-        high = _substitute_current(upper, current_heads)
+        low = _substitute_current(lower, current_heads, "base")
+        high = _substitute_current(upper, current_heads, "heads")
         for rev in script.graph.walk(high, low):
             config.print_stdout(
                 history_entry(script.graph, rev, verbose=verbose, current=current_heads)
@@ -296,7 +296,7 @@ def history(
     if indicate_current or "current" in (lower, upper):
 
         def plan(found: tuple[str, ...], context: MigrationContext) -> list[Step]:
-            emit(found if indicate_current or "current" in (lower, upper) else ())
+            emit(found)
             return []
 
         _run_env(config, script, plan, dont_mutate=True)
@@ -304,9 +304,13 @@ def history(
         emit(())
 
 
-def _substitute_current(bound: str, current_heads: tuple[str, ...]) -> str | tuple[str, ...]:
-    """`current` in a history range means the database's revisions."""
-    return current_heads if bound == "current" else bound
+def _substitute_current(
+    bound: str, current_heads: tuple[str, ...], empty: str
+) -> str | tuple[str, ...]:
+    """`current` in a history range means the database's revisions (`empty` if none)."""
+    if bound != "current":
+        return bound
+    return current_heads or empty
 
 
 def show(config: Config, rev: str) -> None:

@@ -488,7 +488,7 @@ class MigrationContext:
                 step.kind == "upgrade",
                 False,
                 (revision.revision,),
-                _normalized_down_revisions(graph, revision.revision),
+                graph.normalized_parents(revision.revision),
             )
         is_upgrade = step.kind == "upgrade" or (
             step.kind == "stamp" and not _stamps_down(graph, step)
@@ -683,18 +683,6 @@ class MigrationContext:
             "`transaction_per_migration=True` in env.py's context.configure(), or raise "
             "max_locks_per_transaction on the server"
         )
-
-
-def _normalized_down_revisions(graph: RevisionGraph, rev: str) -> tuple[str, ...]:
-    """Parents and dependencies of `rev`, without those already below another of them."""
-    candidates = list(dict.fromkeys((*graph.parents(rev), *graph.dependencies(rev))))
-    below = {
-        ancestor
-        for candidate in candidates
-        for ancestor in graph.ancestors([candidate])
-        if ancestor != candidate
-    }
-    return tuple(candidate for candidate in candidates if candidate not in below)
 
 
 def _stamps_down(graph: RevisionGraph | None, step: Step) -> bool:
