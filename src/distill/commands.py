@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from distill import compat
-from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed, UsageError
+from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed
 
 if TYPE_CHECKING:
     from distill.config import Config
@@ -70,7 +70,7 @@ def revision(
             "revision by hand (distill revision -m ...) until it lands"
         )
     if sql and config.get_alembic_option("revision_environment") != "true":
-        raise UsageError(
+        raise DistillError(
             "Using --sql with the revision command when revision_environment is not "
             "configured does not make any sense"
         )
@@ -141,41 +141,34 @@ def _new_rev_id() -> str:
 
 def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
     """Upgrade the database to a later revision."""
-    script = _script(config)
-    starting_rev = None
-    if ":" in revision:
-        if not sql:
-            raise RangeNotAllowed("Range revision not allowed")
-        starting_rev, revision = revision.split(":", 1)
-    target = revision
-
-    def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-        return script.graph.upgrade_plan(heads, target)
-
-    _run_env(
-        config,
-        script,
-        plan,
-        as_sql=sql,
-        starting_rev=starting_rev,
-        destination_rev=target,
-        tag=tag,
-    )
+    _migrate(config, revision, sql, tag, upgrading=True)
 
 
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
     """Revert the database to an earlier revision."""
+    if sql and ":" not in revision:
+        raise DistillError(
+            "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
+        )
+    _migrate(config, revision, sql, tag, upgrading=False)
+
+
+def _migrate(config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool) -> None:
+    """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     script = _script(config)
     starting_rev = None
     if ":" in revision:
         if not sql:
-            raise RangeNotAllowed("Range revision not allowed")
+            raise RangeNotAllowed(
+                "Range revision not allowed; a start:end range needs --sql, "
+                "online give one target such as head or a revision id"
+            )
         starting_rev, revision = revision.split(":", 1)
-    elif sql:
-        raise UsageError("downgrade with --sql requires <fromrev>:<torev>")
     target = revision
 
     def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
+        if upgrading:
+            return script.graph.upgrade_plan(heads, target)
         return script.graph.downgrade_plan(heads, target)
 
     _run_env(
@@ -196,7 +189,7 @@ def stamp(
     script = _script(config)
     targets = [revision] if isinstance(revision, str) else list(revision)
     if sql and purge:
-        raise UsageError("Can't use --purge with --sql mode")
+        raise DistillError("Can't use --purge with --sql mode; stamp --sql without --purge")
     starting_rev = None
     if sql:
         starts = set()
@@ -205,7 +198,7 @@ def stamp(
                 start, targets[index] = target.split(":", 1)
                 starts.add(start)
         if len(starts) > 1:
-            raise UsageError(
+            raise DistillError(
                 "Stamp operation with --sql only supports a single starting revision at a time"
             )
         starting_rev = starts.pop() if starts else None
@@ -281,7 +274,7 @@ def history(
     lower, upper = "base", "heads"
     if rev_range is not None:
         if ":" not in rev_range:
-            raise UsageError("History range requires [start]:[end], [start]:, or :[end]")
+            raise DistillError("History range requires [start]:[end], [start]:, or :[end]")
         lower, upper = rev_range.split(":", 1)
         lower, upper = lower.strip() or "base", upper.strip() or "heads"
 
