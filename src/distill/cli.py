@@ -65,11 +65,30 @@ def _guard(options: Options, action: Callable[[], None]) -> None:
     except Exception as error:
         if options.raiseerr:
             raise
-        _fail(
-            f"{error.__class__.__name__}: {_first_line(error)} "
-            "(run with --traceback for the full traceback)",
-            1,
+        _fail(_describe_unexpected(error), 1)
+
+
+def _describe_unexpected(error: Exception) -> str:
+    """One line for an exception distill did not raise itself."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(error, DBAPIError):
+        detail = _first_line(error.orig) if error.orig is not None else _first_line(error)
+        where = f" running: {_first_line_of(error.statement)}" if error.statement else ""
+        return (
+            f"database error{where}: {detail}; check sqlalchemy.url and that the database "
+            "server is running (--traceback for the full traceback)"
         )
+    return (
+        f"{error.__class__.__name__}: {_first_line(error)} "
+        "(run with --traceback for the full traceback)"
+    )
+
+
+def _first_line_of(text: str) -> str:
+    """The first non-empty line of `text`, cut to 200 characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[0] if lines else "")[:200]
 
 
 def _first_line(error: BaseException) -> str:
