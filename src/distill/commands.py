@@ -205,9 +205,6 @@ def stamp(
     destination = targets[-1] if targets else None
 
     def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-        if purge:
-            context.purge_version_table()
-            heads = ()
         return script.graph.stamp_plan(heads, targets, purge)
 
     _run_env(
@@ -218,6 +215,7 @@ def stamp(
         starting_rev=starting_rev,
         destination_rev=destination,
         tag=tag,
+        purge=purge,
     )
 
 
