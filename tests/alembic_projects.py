@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ class Rev:
     downgrade: str
     branch_label: str | None = None
     depends_on: tuple[str, ...] = ()
+    preamble: str = ""  # module-level code (imports, tables) placed before upgrade()
 
 
 def run(
@@ -49,16 +52,21 @@ def run(
     return result
 
 
-def make_project(folder: Path, url: str, revisions: Sequence[Rev]) -> Path:
-    """Create an Alembic project with `alembic init` and one `alembic revision` per Rev."""
+def make_project(
+    folder: Path, url: str, revisions: Sequence[Rev], *, env_preamble: str = ""
+) -> Path:
+    """Create an Alembic project with `alembic init` and one `alembic revision` per Rev.
+
+    `env_preamble` is code added to env.py after its imports (e.g. a plugin's import).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     run("alembic", folder, "init", "migrations")
-    ini = folder / "alembic.ini"
-    text = ini.read_text()
-    text = re.sub(
-        r"^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url.replace('%', '%%')}", text, flags=re.M
-    )
-    ini.write_text(text)
+    set_url(folder, url)
+    if env_preamble:
+        env = folder / "migrations" / "env.py"
+        text = env.read_text()
+        anchor = "from alembic import context\n"
+        env.write_text(text.replace(anchor, anchor + "\n" + env_preamble.strip() + "\n", 1))
     for rev in revisions:
         args = ["revision", "--rev-id", rev.rev_id, "-m", rev.message]
         if rev.parents:
@@ -80,10 +88,33 @@ def make_project(folder: Path, url: str, revisions: Sequence[Rev]) -> Path:
     return folder
 
 
+def set_url(folder: Path, url: str) -> None:
+    """Point the project's alembic.ini at `url`."""
+    ini = folder / "alembic.ini"
+    text = ini.read_text()
+    text = re.sub(
+        r"^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url.replace('%', '%%')}", text, flags=re.M
+    )
+    ini.write_text(text)
+
+
+def copy_project(template: Path, folder: Path, url: str, keep: Sequence[str] | None = None) -> Path:
+    """A copy of a made project using `url`; with `keep`, only those revision ids' files."""
+    shutil.copytree(template, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    if keep is not None:
+        for path in (folder / "migrations" / "versions").glob("*.py"):
+            if path.name.split("_", 1)[0] not in keep:
+                path.unlink()
+    set_url(folder, url)
+    return folder
+
+
 def _fill(path: Path, rev: Rev) -> None:
     """Replace the generated upgrade()/downgrade() with the Rev's bodies."""
     text = path.read_text()
     head = text[: text.index("def upgrade()")]
+    if rev.preamble:
+        head = head.rstrip("\n") + "\n\n" + rev.preamble.strip("\n") + "\n\n\n"
     body = (
         "def upgrade() -> None:\n" + _indent(rev.upgrade) + "\n\n"
         "def downgrade() -> None:\n" + _indent(rev.downgrade) + "\n"
@@ -98,10 +129,12 @@ def _indent(code: str) -> str:
 
 
 def snapshot(url: str) -> dict[str, Any]:
-    """Reflect tables, columns, keys, indexes, version rows and row contents."""
+    """Reflect tables: columns, keys, constraints, indexes, defaults, comments and rows."""
     engine = sa.create_engine(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, warnings.catch_warnings():
+            # SQLite cannot reflect expression indexes and says so; both sides skip them alike
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
             inspector = sa.inspect(conn)
             tables: dict[str, Any] = {}
             for name in sorted(inspector.get_table_names()):
@@ -125,8 +158,98 @@ def snapshot(url: str) -> dict[str, Any]:
                         for i in inspector.get_indexes(name)
                     ),
                     "rows": sorted(tuple(str(v) for v in row) for row in rows),
+                    **_details(inspector, name),
                 }
             return tables
+    finally:
+        engine.dispose()
+
+
+def _details(inspector: sa.Inspector, name: str) -> dict[str, Any]:
+    """Constraint names and options, comments, defaults and partial-index predicates."""
+    columns = inspector.get_columns(name)
+    return {
+        "pk_name": inspector.get_pk_constraint(name).get("name"),
+        "fk_details": sorted(
+            (
+                str(f["name"]),
+                tuple(f["constrained_columns"]),
+                f["referred_table"],
+                tuple(sorted((f.get("options") or {}).items())),
+            )
+            for f in inspector.get_foreign_keys(name)
+        ),
+        "uniques": sorted(
+            (str(u["name"]), tuple(u["column_names"]))
+            for u in _reflect(inspector.get_unique_constraints, name)
+        ),
+        "checks": sorted(
+            (str(c["name"]), " ".join(str(c["sqltext"]).split()))
+            for c in _reflect(inspector.get_check_constraints, name)
+        ),
+        "index_options": sorted(
+            (
+                str(i["name"]),
+                tuple(str(e) for e in i.get("expressions") or ()),
+                tuple(sorted((k, str(v)) for k, v in (i.get("dialect_options") or {}).items())),
+            )
+            for i in inspector.get_indexes(name)
+        ),
+        "defaults": {c["name"]: c.get("default") for c in columns},
+        "comments": {c["name"]: c.get("comment") for c in columns},
+        "table_comment": _table_comment(inspector, name),
+    }
+
+
+def _reflect(method: Any, name: str) -> list[dict[str, Any]]:
+    """What a reflection method returns, or nothing where the dialect cannot tell."""
+    try:
+        return list(method(name))
+    except NotImplementedError:
+        return []
+
+
+def _table_comment(inspector: sa.Inspector, name: str) -> str | None:
+    """The table's comment, None where the dialect has none."""
+    try:
+        return inspector.get_table_comment(name).get("text")
+    except NotImplementedError:
+        return None
+
+
+def database_objects(url: str) -> dict[str, Any]:
+    """Views everywhere; on PostgreSQL also enum types, functions and every constraint."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            result: dict[str, Any] = {
+                "views": {
+                    view: " ".join(str(inspector.get_view_definition(view)).split())
+                    for view in sorted(inspector.get_view_names())
+                }
+            }
+            if conn.dialect.name == "postgresql":
+                result["enums"] = {
+                    e["name"]: list(e["labels"]) for e in inspector.get_enums(schema="public")
+                }
+                functions = conn.execute(
+                    sa.text(
+                        "SELECT p.proname, pg_get_function_identity_arguments(p.oid), "
+                        "pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n "
+                        "ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1, 2"
+                    )
+                ).all()
+                result["functions"] = [tuple(row) for row in functions]
+                constraints = conn.execute(
+                    sa.text(
+                        "SELECT c.conrelid::regclass::text, c.conname, c.contype, "
+                        "pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n "
+                        "ON n.oid = c.connamespace WHERE n.nspname = 'public' ORDER BY 1, 2"
+                    )
+                ).all()
+                result["constraints"] = [tuple(row) for row in constraints]
+            return result
     finally:
         engine.dispose()
 
@@ -144,9 +267,12 @@ def run_script(url: str, script: str) -> None:
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            if conn.dialect.name == "postgresql":
-                raw.autocommit = True  # type: ignore[attr-defined]
             cursor = raw.cursor()
+            if conn.dialect.name == "postgresql":
+                # as psql would: one go, so $$-quoted bodies with `;` inside stay whole
+                raw.autocommit = True  # type: ignore[attr-defined]
+                cursor.execute(script)
+                return
             for statement in statements:
                 statement = statement.rstrip(";")
                 if statement.startswith("--"):
@@ -156,8 +282,6 @@ def run_script(url: str, script: str) -> None:
                 if not statement:
                     continue
                 if statement.upper() in ("BEGIN", "COMMIT"):
-                    if conn.dialect.name == "postgresql":
-                        cursor.execute(statement)
                     continue
                 cursor.execute(statement)
                 if cursor.description is not None:  # INSERT ... RETURNING

@@ -145,3 +145,45 @@ def test_impl_execute_refuses_parameters_offline() -> None:
         DistillError, match=r"not allowed with as_sql .*: \{'x': 1\} for `INSERT INTO t"
     ):
         impl("sqlite").execute("INSERT INTO t VALUES (:x)", {"x": 1})
+
+
+def test_issue_4_capability_flags_per_backend() -> None:
+    flags = [
+        "can_rename_table",
+        "supports_constraint_if_exists",
+        "supports_exclude_constraints",
+        "alter_column_restates_column",
+    ]
+    table = {
+        name: [getattr(impl(name), flag) for flag in flags]
+        for name in ("sqlite", "postgresql", "mysql")
+    }
+    assert table == {
+        "sqlite": [True, False, False, False],
+        "postgresql": [True, True, True, False],
+        # offline the server may be MariaDB, which has DROP ... IF EXISTS
+        "mysql": [True, True, False, True],
+    }
+    mysql = offline_dialect("mysql")
+    mysql.server_version_info = (8, 0, 36)
+    assert not impl_for(mysql, ScriptSink(mysql)).supports_constraint_if_exists
+
+
+def test_refusals_become_one_line_with_the_statement(sqlite_url: str) -> None:
+    from ops_helpers import ConnectionSink
+
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as connection:
+        chosen = impl_for(connection.dialect, ConnectionSink(connection))
+        assert chosen.connection is connection
+        with pytest.raises(DistillError) as error:
+            chosen.rename_table("nope", "other")
+        assert str(error.value) == (
+            "rename_table('nope', 'other'): the database refused it: no such table: nope. "
+            "Check the table name (and schema=) (statement: ALTER TABLE nope RENAME TO other)"
+        )
+        assert isinstance(error.value.__cause__, sa.exc.OperationalError)
+        with pytest.raises(DistillError, match=r"^where: table t does not exist"):
+            chosen.reflected_column("t", "c", where="where")
+    engine.dispose()
+    assert impl("sqlite").connection is None

@@ -17,11 +17,13 @@ ALLOWED: dict[str, set[str]] = {
     "dialects": {"errors"},
     "operations": {"errors", "dialects"},
     "scripts": {"errors", "graph", "config"},
+    "autogenerate": {"errors", "operations", "dialects", "config", "graph", "scripts"},
     "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},
     "compat": {"errors"},
     "commands": {
+        "autogenerate",
         "errors",
         "graph",
         "config",

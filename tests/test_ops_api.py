@@ -31,6 +31,17 @@ DIRECTIVES = [
     "get_context",
     "invoke",
     "run_async",
+    "rename_table",
+    "alter_column",
+    "create_unique_constraint",
+    "create_foreign_key",
+    "create_check_constraint",
+    "create_primary_key",
+    "create_exclude_constraint",
+    "drop_constraint",
+    "create_table_comment",
+    "drop_table_comment",
+    "batch_alter_table",
 ]
 
 

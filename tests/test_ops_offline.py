@@ -144,7 +144,8 @@ def bulk_inserts(op: Any) -> None:
 SCENARIOS: dict[str, tuple[Scenario, tuple[str, ...]]] = {
     "create_table_everything": (create_table_everything, tuple(DIALECTS)),
     "create_table_in_schema": (create_table_in_schema, tuple(DIALECTS)),
-    "add_and_drop_columns": (add_and_drop_columns, tuple(DIALECTS)),
+    # SQLite: a NOT NULL column without a default needs a rebuild (SQLite's own tests)
+    "add_and_drop_columns": (add_and_drop_columns, ("postgresql", "mysql")),
     # SQLite: Alembic refuses, distill writes REFERENCES inline (test below)
     "add_column_with_foreign_key": (add_column_with_foreign_key, ("postgresql", "mysql")),
     # SQLite has no IF [NOT] EXISTS for columns: distill refuses (test below)
@@ -180,7 +181,11 @@ def distill_script(dialect: str, scenario: Scenario, **opts: Any) -> str:
 def test_offline_sql_is_alembics(name: str, dialect: str) -> None:
     scenario = SCENARIOS[name][0]
     ours = distill_script(dialect, scenario)
-    assert ours == alembic_script(dialect, scenario)
+    theirs = alembic_script(dialect, scenario)
+    if (name, dialect) == ("create_table_in_schema", "postgresql"):
+        # distill creates the sequence a column names (Alembic leaves it to the revision)
+        theirs = "CREATE SEQUENCE IF NOT EXISTS order_seq;\n\n" + theirs
+    assert ours == theirs
     assert ours  # every scenario writes something
 
 

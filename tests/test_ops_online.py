@@ -324,7 +324,8 @@ def test_drop_index_on_mysql_needs_the_table(mysql_url: str) -> None:
     engine.dispose()
 
 
-def test_sqlite_explains_what_it_cannot_alter(sqlite_url: str) -> None:
+def test_sqlite_alters_in_place_what_it_can(sqlite_url: str) -> None:
+    # what needs a table rebuild is the SQLite engineer's (tests of dialects/sqlite.py)
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection, online(connection):
         op.create_table(
@@ -334,13 +335,6 @@ def test_sqlite_explains_what_it_cannot_alter(sqlite_url: str) -> None:
             sa.Column("x", sa.Integer, index=True),
             sa.Column("y", sa.Integer),
         )
-        with pytest.raises(DistillError, match=r"refused to drop t\.x \(error in index") as error:
-            op.drop_column("t", "x")
-        assert "batch_alter_table" in str(error.value)
-        with pytest.raises(DistillError, match=r"refused to drop t\.code"):
-            op.drop_column("t", "code")
-        with pytest.raises(DistillError, match=r"cannot add a UNIQUE constraint .* table t"):
-            op.add_column("t", sa.Column("z", sa.Integer, unique=True))
         op.drop_column("t", "y")  # a plain column goes
         # a Boolean's CHECK rides along inside ADD COLUMN
         op.add_column("t", sa.Column("flag", sa.Boolean(create_constraint=True, name="ck_flag")))

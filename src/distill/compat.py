@@ -1,4 +1,13 @@
-"""While distill runs a project, `import alembic...` resolves to distill's own modules."""
+"""While distill runs a project, `import alembic...` resolves to distill's own modules.
+
+Each `alembic.*` name in MODULES is served from the distill module(s) it lists. A leaf
+name with a single source is that very distill module; a package name, or a name
+gathering several sources or ALIASES, is a stand-in module holding the names of its
+sources, so that Python's import machinery sets submodule attributes on the stand-in
+and never on distill's own modules. Importing a stand-in package imports its mapped
+submodules too, as `import alembic` does, so `alembic.operations.ops.X` works after a
+plain `import alembic`.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +22,15 @@ from contextlib import contextmanager
 # The Alembic API level distill's drop-in answers to (ALEMBIC-FACTS.md).
 ALEMBIC_API_VERSION = "1.20.1"
 
-# alembic module name -> distill module that serves it; None: a package made here.
-MODULES: dict[str, str | None] = {
+# alembic module name -> the distill module(s) serving it; None: an empty package.
+MODULES: dict[str, str | tuple[str, ...] | None] = {
     "alembic": None,
     "alembic.op": "distill.op",
     "alembic.context": "distill.context",
     "alembic.command": "distill.commands",
     "alembic.config": "distill.config",
     "alembic.operations": "distill.operations",
-    "alembic.operations.ops": "distill.operations.ops",
+    "alembic.operations.ops": ("distill.operations.ops", "distill.autogenerate.containers"),
     "alembic.operations.base": "distill.operations.api",
     "alembic.script": "distill.scripts.directory",
     "alembic.script.base": "distill.scripts.directory",
@@ -29,34 +38,85 @@ MODULES: dict[str, str | None] = {
     "alembic.runtime": None,
     "alembic.runtime.migration": "distill.runtime.migrator",
     "alembic.runtime.environment": "distill.runtime.environment",
+    "alembic.runtime.plugins": "distill.autogenerate.registry",
     "alembic.migration": "distill.runtime.migrator",
     "alembic.environment": "distill.runtime.environment",
     "alembic.util": "distill.errors",
     "alembic.util.exc": "distill.errors",
+    # registries only: what plugins register waits there for the autogenerate engine
+    "alembic.autogenerate": "distill.autogenerate",
+    "alembic.autogenerate.api": "distill.autogenerate",
+    "alembic.autogenerate.compare": "distill.autogenerate",
+    "alembic.autogenerate.render": "distill.autogenerate",
+    "alembic.autogenerate.rewriter": "distill.autogenerate",
+    "alembic.ddl": "distill.dialects",
+    "alembic.ddl.impl": "distill.dialects.base",
+    "alembic.ddl.postgresql": "distill.dialects.postgresql",
+    "alembic.ddl.mysql": "distill.dialects.mysql",
+    "alembic.ddl.sqlite": "distill.dialects.sqlite",
+}
+
+# Names an alembic module has that distill spells differently: name -> "module:attribute".
+ALIASES: dict[str, dict[str, str]] = {
+    "alembic.operations": {
+        "BatchOperations": "distill.operations.batch:BatchOperations",
+        "MigrationScript": "distill.autogenerate.containers:MigrationScript",
+    },
+    "alembic.operations.base": {"BatchOperations": "distill.operations.batch:BatchOperations"},
+    "alembic.util": {
+        "DispatchPriority": "distill.autogenerate.registry:DispatchPriority",
+        "PriorityDispatchResult": "distill.autogenerate.registry:PriorityDispatchResult",
+    },
+    # a DefaultImpl subclass naming its dialect in `__dialect__` becomes that dialect's impl
+    "alembic.ddl": {"DefaultImpl": "distill.dialects.base:DialectImpl"},
+    "alembic.ddl.impl": {"DefaultImpl": "distill.dialects.base:DialectImpl"},
+    "alembic.ddl.postgresql": {"PostgresqlImpl": "distill.dialects.postgresql:PostgreSQLImpl"},
+    "alembic.ddl.mysql": {"MySQLImpl": "distill.dialects.mysql:MySQLImpl"},
+    "alembic.ddl.sqlite": {"SQLiteImpl": "distill.dialects.sqlite:SQLiteImpl"},
 }
 
 
 # Names that have submodules of their own in MODULES.
 PACKAGES = {name.rpartition(".")[0] for name in MODULES if "." in name}
 
+# Each package's mapped submodules, imported with it.
+CHILDREN = {
+    package: [name for name in MODULES if name.rpartition(".")[0] == package]
+    for package in PACKAGES
+}
 
-def _package(name: str) -> types.ModuleType:
-    """An empty package standing in for an alembic package distill has no module for."""
+
+def _sources(name: str) -> tuple[str, ...]:
+    """The distill modules serving an alembic name."""
+    target = MODULES[name]
+    if target is None:
+        return ()
+    return (target,) if isinstance(target, str) else target
+
+
+def _is_stand_in(name: str) -> bool:
+    """False when the alembic name is served by the distill module itself."""
+    return name in PACKAGES or name in ALIASES or len(_sources(name)) != 1
+
+
+def _stand_in(name: str) -> types.ModuleType:
+    """A module named `name` holding the names of its distill sources and aliases."""
     module = types.ModuleType(name, f"distill's stand-in for {name}")
-    module.__path__ = []
-    module.__package__ = name
+    if name in PACKAGES or MODULES[name] is None:
+        module.__path__ = []
+        module.__package__ = name
+    else:
+        module.__package__ = name.rpartition(".")[0]
     if name == "alembic":
         module.__version__ = ALEMBIC_API_VERSION  # type: ignore[attr-defined]
+    for source in _sources(name):
+        for key, value in vars(importlib.import_module(source)).items():
+            if not key.startswith("__"):
+                module.__dict__.setdefault(key, value)
+    for key, target in ALIASES.get(name, {}).items():
+        source, _, attribute = target.partition(":")
+        setattr(module, key, getattr(importlib.import_module(source), attribute))
     return module
-
-
-def _package_over(name: str, module: types.ModuleType) -> types.ModuleType:
-    """A package named `name` that offers everything `module` has (for its submodules)."""
-    package = _package(name)
-    package.__dict__.update(
-        {key: value for key, value in vars(module).items() if not key.startswith("__")}
-    )
-    return package
 
 
 class _AlembicFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -78,21 +138,21 @@ class _AlembicFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(fullname, self, is_package=is_package)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        """Return the distill module itself, so both names share one object."""
-        target = MODULES[spec.name]
-        if target is None:
-            return _package(spec.name)
-        module = importlib.import_module(target)
-        if spec.name in PACKAGES and not hasattr(module, "__path__"):
-            return _package_over(spec.name, module)
+        """The distill module itself, or a stand-in gathering what the name offers."""
+        if _is_stand_in(spec.name):
+            return _stand_in(spec.name)
+        module = importlib.import_module(_sources(spec.name)[0])
         self._specs[spec.name] = module.__spec__
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run; give the distill module back the spec importlib replaced."""
-        original = self._specs.pop(getattr(module.__spec__, "name", ""), None)
-        if original is not None:
-            module.__spec__ = original
+        """Import a package's mapped submodules; give a distill module back its spec."""
+        name = getattr(module.__spec__, "name", "")
+        if name in self._specs:
+            module.__spec__ = self._specs.pop(name)
+            return
+        for child in CHILDREN.get(name, ()):
+            importlib.import_module(child)
 
 
 _FINDER = _AlembicFinder()

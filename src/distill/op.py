@@ -6,12 +6,14 @@ with `Operations.register_operation` are reached through the module `__getattr__
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.schema import SchemaItem
+from sqlalchemy.util import immutabledict
 
 from distill.dialects.base import InlineLiteral
 from distill.dialects.base import inline_literal as _inline_literal
@@ -147,6 +149,188 @@ def bulk_insert(
 ) -> None:
     """Insert rows (dicts keyed by column name); offline, as literal INSERTs."""
     _operations("bulk_insert").bulk_insert(table, rows, multiinsert=multiinsert)
+
+
+def rename_table(old_table_name: str, new_table_name: str, *, schema: str | None = None) -> None:
+    """Rename a table."""
+    _operations("rename_table").rename_table(old_table_name, new_table_name, schema=schema)
+
+
+def alter_column(
+    table_name: str,
+    column_name: str,
+    *,
+    nullable: bool | None = None,
+    comment: str | Literal[False] | None = False,
+    server_default: Any = False,
+    new_column_name: str | None = None,
+    type_: TypeEngine[Any] | type[TypeEngine[Any]] | None = None,
+    existing_type: TypeEngine[Any] | type[TypeEngine[Any]] | None = None,
+    existing_server_default: Any = False,
+    existing_nullable: bool | None = None,
+    existing_comment: str | None = None,
+    schema: str | None = None,
+    **kw: Any,
+) -> None:
+    """Change a column's type, nullability, server default, name or comment."""
+    _operations("alter_column").alter_column(
+        table_name,
+        column_name,
+        nullable=nullable,
+        comment=comment,
+        server_default=server_default,
+        new_column_name=new_column_name,
+        type_=type_,
+        existing_type=existing_type,
+        existing_server_default=existing_server_default,
+        existing_nullable=existing_nullable,
+        existing_comment=existing_comment,
+        schema=schema,
+        **kw,
+    )
+
+
+def create_unique_constraint(
+    constraint_name: str | None,
+    table_name: str,
+    columns: Sequence[str],
+    *,
+    schema: str | None = None,
+    **kw: Any,
+) -> Any:
+    """Add a UNIQUE constraint (unnamed: named by the naming convention)."""
+    return _operations("create_unique_constraint").create_unique_constraint(
+        constraint_name, table_name, columns, schema=schema, **kw
+    )
+
+
+def create_foreign_key(
+    constraint_name: str | None,
+    source_table: str,
+    referent_table: str,
+    local_cols: list[str],
+    remote_cols: list[str],
+    *,
+    onupdate: str | None = None,
+    ondelete: str | None = None,
+    deferrable: bool | None = None,
+    initially: str | None = None,
+    match: str | None = None,
+    source_schema: str | None = None,
+    referent_schema: str | None = None,
+    **dialect_kw: Any,
+) -> None:
+    """Add a FOREIGN KEY from source_table(local_cols) to referent_table(remote_cols)."""
+    _operations("create_foreign_key").create_foreign_key(
+        constraint_name,
+        source_table,
+        referent_table,
+        local_cols,
+        remote_cols,
+        onupdate=onupdate,
+        ondelete=ondelete,
+        deferrable=deferrable,
+        initially=initially,
+        match=match,
+        source_schema=source_schema,
+        referent_schema=referent_schema,
+        **dialect_kw,
+    )
+
+
+def create_check_constraint(
+    constraint_name: str | None,
+    table_name: str,
+    condition: str | ColumnElement[bool] | TextClause,
+    *,
+    schema: str | None = None,
+    **kw: Any,
+) -> None:
+    """Add a CHECK constraint (a SQL string or a SQLAlchemy expression)."""
+    _operations("create_check_constraint").create_check_constraint(
+        constraint_name, table_name, condition, schema=schema, **kw
+    )
+
+
+def create_primary_key(
+    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None
+) -> None:
+    """Add a PRIMARY KEY to a table that has none."""
+    _operations("create_primary_key").create_primary_key(
+        constraint_name, table_name, columns, schema=schema
+    )
+
+
+def create_exclude_constraint(
+    constraint_name: str, table_name: str, *elements: Any, **kw: Any
+) -> None:
+    """Add a PostgreSQL EXCLUDE constraint: elements are (column or expression, operator)."""
+    _operations("create_exclude_constraint").create_exclude_constraint(
+        constraint_name, table_name, *elements, **kw
+    )
+
+
+def drop_constraint(
+    constraint_name: str,
+    table_name: str,
+    type_: str | None = None,
+    *,
+    schema: str | None = None,
+    if_exists: bool | None = None,
+) -> None:
+    """Drop a constraint; type_ is 'foreignkey', 'unique', 'check' or 'primary'."""
+    _operations("drop_constraint").drop_constraint(
+        constraint_name, table_name, type_, schema=schema, if_exists=if_exists
+    )
+
+
+def create_table_comment(
+    table_name: str,
+    comment: str | None,
+    *,
+    existing_comment: str | None = None,
+    schema: str | None = None,
+) -> None:
+    """Set a table's comment (existing_comment makes the op reversible)."""
+    _operations("create_table_comment").create_table_comment(
+        table_name, comment, existing_comment=existing_comment, schema=schema
+    )
+
+
+def drop_table_comment(
+    table_name: str, *, existing_comment: str | None = None, schema: str | None = None
+) -> None:
+    """Remove a table's comment."""
+    _operations("drop_table_comment").drop_table_comment(
+        table_name, existing_comment=existing_comment, schema=schema
+    )
+
+
+def batch_alter_table(
+    table_name: str,
+    schema: str | None = None,
+    recreate: Literal["auto", "always", "never"] = "auto",
+    partial_reordering: list[tuple[str, ...]] | None = None,
+    copy_from: sa.Table | None = None,
+    table_args: tuple[Any, ...] = (),
+    table_kwargs: Mapping[str, Any] = immutabledict(),
+    reflect_args: tuple[Any, ...] = (),
+    reflect_kwargs: Mapping[str, Any] = immutabledict(),
+    naming_convention: dict[str, str] | None = None,
+) -> AbstractContextManager[Any]:
+    """A context manager whose operations change one table, recreating it if needed."""
+    return _operations("batch_alter_table").batch_alter_table(
+        table_name,
+        schema=schema,
+        recreate=recreate,
+        partial_reordering=partial_reordering,
+        copy_from=copy_from,
+        table_args=table_args,
+        table_kwargs=table_kwargs,
+        reflect_args=reflect_args,
+        reflect_kwargs=reflect_kwargs,
+        naming_convention=naming_convention,
+    )
 
 
 def f(name: str) -> conv:

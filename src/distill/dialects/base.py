@@ -15,7 +15,8 @@ objects from the op and calls that method.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -27,7 +28,9 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import ReflectedColumn
     from sqlalchemy.engine.mock import MockConnection
+    from sqlalchemy.types import TypeEngine
 
 
 class Sink(Protocol):
@@ -141,6 +144,217 @@ def _compile_drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) 
     )
 
 
+class RenameTable(AlterTable):
+    """ALTER TABLE ... RENAME TO."""
+
+    def __init__(self, table_name: str, new_table_name: str, schema: str | None = None) -> None:
+        super().__init__(table_name, schema)
+        self.new_table_name = new_table_name
+
+
+class AlterColumn(AlterTable):
+    """ALTER TABLE ... ALTER COLUMN (one attribute of a column known only by name)."""
+
+    def __init__(self, table_name: str, column_name: str, schema: str | None = None) -> None:
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+
+
+class ColumnType(AlterColumn):
+    """ALTER COLUMN ... TYPE, with PostgreSQL's USING expression when given."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        type_: TypeEngine[Any],
+        *,
+        schema: str | None = None,
+        using: str | ClauseElement | None = None,
+    ) -> None:
+        super().__init__(table_name, column_name, schema)
+        self.type_ = type_
+        self.using = using
+
+
+class ColumnNullable(AlterColumn):
+    """ALTER COLUMN ... SET / DROP NOT NULL."""
+
+    def __init__(
+        self, table_name: str, column_name: str, nullable: bool, *, schema: str | None = None
+    ) -> None:
+        super().__init__(table_name, column_name, schema)
+        self.nullable = nullable
+
+
+class ColumnDefault(AlterColumn):
+    """ALTER COLUMN ... SET DEFAULT / DROP DEFAULT (default None)."""
+
+    def __init__(
+        self, table_name: str, column_name: str, default: Any, *, schema: str | None = None
+    ) -> None:
+        super().__init__(table_name, column_name, schema)
+        self.default = default
+
+
+class ColumnIdentity(AlterColumn):
+    """ALTER COLUMN ... ADD GENERATED AS IDENTITY / SET ... / DROP IDENTITY."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        identity: sa.Identity | None,
+        existing: sa.Identity | None,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        super().__init__(table_name, column_name, schema)
+        self.identity = identity
+        self.existing = existing
+
+
+class ColumnRename(AlterColumn):
+    """ALTER TABLE ... RENAME COLUMN a TO b."""
+
+    def __init__(
+        self, table_name: str, column_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        super().__init__(table_name, column_name, schema)
+        self.new_name = new_name
+
+
+class DropConstraintByName(ExecutableDDLElement):
+    """ALTER TABLE ... DROP CONSTRAINT for a constraint known only by name and kind.
+
+    distill's own construct (not SQLAlchemy's DropConstraint), so that each dialect file
+    can compile it its own way without changing how DropConstraint compiles elsewhere.
+    """
+
+    def __init__(self, constraint: sa.Constraint, *, if_exists: bool = False) -> None:
+        self.constraint = constraint
+        self.if_exists = if_exists
+
+
+def format_column(compiler: DDLCompiler, name: str) -> str:
+    """A column name, quoted when it needs to be."""
+    return str(compiler.preparer.quote(name))
+
+
+def format_default(compiler: DDLCompiler, default: Any) -> str:
+    """A server default (str, text(), SQL expression or DefaultClause) as DDL text."""
+    rendered = compiler.get_column_default_string(
+        sa.Column("x", sa.Integer, server_default=default)
+    )
+    return str(rendered)
+
+
+def identity_changes(
+    compiler: DDLCompiler, identity: sa.Identity, existing: sa.Identity
+) -> list[str]:
+    """The SET clauses that turn identity `existing` into `identity`."""
+    changes: list[str] = []
+    if bool(identity.always) != bool(existing.always):
+        changes.append("SET GENERATED " + ("ALWAYS" if identity.always else "BY DEFAULT"))
+    options = {
+        "start": "SET START WITH {}",
+        "increment": "SET INCREMENT BY {}",
+        "minvalue": "SET MINVALUE {}",
+        "maxvalue": "SET MAXVALUE {}",
+        "cache": "SET CACHE {}",
+    }
+    for attribute, template in options.items():
+        value = getattr(identity, attribute)
+        if value is not None and value != getattr(existing, attribute):
+            changes.append(template.format(value))
+    if identity.cycle is not None and identity.cycle != existing.cycle:
+        changes.append("SET CYCLE" if identity.cycle else "SET NO CYCLE")
+    return changes
+
+
+@compiles(RenameTable)
+def _compile_rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    return (
+        f"{alter_table(compiler, element.table_name, element.schema)} "
+        f"RENAME TO {compiler.preparer.quote(element.new_table_name)}"
+    )
+
+
+@compiles(ColumnType)
+def _compile_column_type(element: ColumnType, compiler: DDLCompiler, **kw: Any) -> str:
+    text = (
+        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
+        f"{format_column(compiler, element.column_name)} "
+        f"TYPE {compiler.dialect.type_compiler_instance.process(element.type_)}"
+    )
+    if element.using is not None:
+        using = element.using
+        if isinstance(using, ClauseElement):
+            using = str(using.compile(dialect=compiler.dialect))
+        text += f" USING {using}"
+    return text
+
+
+@compiles(ColumnNullable)
+def _compile_column_nullable(element: ColumnNullable, compiler: DDLCompiler, **kw: Any) -> str:
+    return (
+        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
+        f"{format_column(compiler, element.column_name)} "
+        f"{'DROP NOT NULL' if element.nullable else 'SET NOT NULL'}"
+    )
+
+
+@compiles(ColumnDefault)
+def _compile_column_default(element: ColumnDefault, compiler: DDLCompiler, **kw: Any) -> str:
+    change = (
+        "DROP DEFAULT"
+        if element.default is None
+        else f"SET DEFAULT {format_default(compiler, element.default)}"
+    )
+    return (
+        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
+        f"{format_column(compiler, element.column_name)} {change}"
+    )
+
+
+@compiles(ColumnIdentity)
+def _compile_column_identity(element: ColumnIdentity, compiler: DDLCompiler, **kw: Any) -> str:
+    prefix = (
+        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
+        f"{format_column(compiler, element.column_name)}"
+    )
+    identity, existing = element.identity, element.existing
+    if identity is None:
+        return f"{prefix} DROP IDENTITY"
+    if existing is None:
+        kind = "ALWAYS" if identity.always else "BY DEFAULT"
+        text = f"{prefix} ADD GENERATED {kind} AS IDENTITY"
+        options = compiler.get_identity_options(identity)
+        return f"{text} ({options})" if options else text
+    return f"{prefix} {' '.join(identity_changes(compiler, identity, existing))}"
+
+
+@compiles(ColumnRename)
+def _compile_column_rename(element: ColumnRename, compiler: DDLCompiler, **kw: Any) -> str:
+    return (
+        f"{alter_table(compiler, element.table_name, element.schema)} RENAME COLUMN "
+        f"{format_column(compiler, element.column_name)} TO "
+        f"{format_column(compiler, element.new_name)}"
+    )
+
+
+@compiles(DropConstraintByName)
+def _compile_drop_constraint(
+    element: DropConstraintByName, compiler: DDLCompiler, **kw: Any
+) -> str:
+    constraint = element.constraint
+    if_exists = "IF EXISTS " if element.if_exists else ""
+    return (
+        f"ALTER TABLE {compiler.preparer.format_table(constraint.table)} "
+        f"DROP CONSTRAINT {if_exists}{compiler.preparer.format_constraint(constraint)}"
+    )
+
+
 class InlineLiteral(BindParameter[Any]):
     """A value rendered into the SQL text itself, online and offline (op.inline_literal)."""
 
@@ -205,6 +419,111 @@ def render_for_script(
     return str(compiled).replace("\t", "    ").strip()
 
 
+# --- what alter_column asks for ---
+
+
+@dataclass(frozen=True)
+class ColumnAlteration:
+    """One `alter_column` as plain data, with Alembic's sentinels.
+
+    `server_default` and `comment` use False for "not changing" and None for "remove";
+    the other attributes use None for "not changing". `existing_*` describe the column
+    before the change, as far as the revision (or reflection) knows it.
+    """
+
+    table_name: str
+    column_name: str
+    schema: str | None = None
+    nullable: bool | None = None
+    server_default: Any = False
+    new_column_name: str | None = None
+    type_: TypeEngine[Any] | None = None
+    comment: str | Literal[False] | None = False
+    autoincrement: bool | None = None
+    existing_type: TypeEngine[Any] | None = None
+    existing_server_default: Any = False
+    existing_nullable: bool | None = None
+    existing_comment: str | None = None
+    existing_autoincrement: bool | None = None
+    kw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The column's name after the change."""
+        return self.new_column_name or self.column_name
+
+    @property
+    def label(self) -> str:
+        """`schema.table.column`, for messages."""
+        table = f"{self.schema}.{self.table_name}" if self.schema else self.table_name
+        return f"{table}.{self.column_name}"
+
+    @property
+    def changes_type(self) -> bool:
+        """A new type is asked for."""
+        return self.type_ is not None
+
+    @property
+    def changes_nullable(self) -> bool:
+        """NULL / NOT NULL is asked for."""
+        return self.nullable is not None
+
+    @property
+    def changes_default(self) -> bool:
+        """A new server default, or its removal, is asked for."""
+        return self.server_default is not False
+
+    @property
+    def changes_comment(self) -> bool:
+        """A new comment, or its removal, is asked for."""
+        return self.comment is not False
+
+    @property
+    def changes_name(self) -> bool:
+        """The column is renamed."""
+        return self.new_column_name is not None and self.new_column_name != self.column_name
+
+    @property
+    def changes_autoincrement(self) -> bool:
+        """AUTO_INCREMENT is switched on or off (MySQL)."""
+        return self.autoincrement is not None
+
+    @property
+    def changes_definition(self) -> bool:
+        """Something beyond the name and the comment changes."""
+        return (
+            self.changes_type
+            or self.changes_nullable
+            or self.changes_default
+            or self.changes_autoincrement
+        )
+
+    def column_after(self) -> sa.Column[Any]:
+        """The best-known column after the change, on a stand-in table."""
+        type_ = self.type_ if self.type_ is not None else self.existing_type
+        nullable = self.nullable if self.nullable is not None else self.existing_nullable
+        default = self.server_default if self.changes_default else self.existing_server_default
+        comment = self.comment if self.changes_comment else self.existing_comment
+        autoincrement = (
+            self.autoincrement if self.autoincrement is not None else self.existing_autoincrement
+        )
+        args: list[Any] = []
+        if isinstance(default, (sa.Computed, sa.Identity)):
+            args.append(default._copy())
+            default = None
+        column: sa.Column[Any] = sa.Column(
+            self.name,
+            type_ if type_ is not None else sa.types.NULLTYPE,
+            *args,
+            nullable=True if nullable is None else nullable,
+            server_default=None if default is False else default,
+            comment=comment if isinstance(comment, str) else None,
+            autoincrement="auto" if autoincrement is None else autoincrement,
+        )
+        sa.Table(self.table_name, sa.MetaData(), column, schema=self.schema)
+        return column
+
+
 # --- the implementation ---
 
 _registry: dict[str, type[DialectImpl]] = {}
@@ -229,6 +548,11 @@ class DialectImpl:
     supports_index_if_exists: bool = True  # CREATE INDEX IF NOT EXISTS, DROP INDEX IF EXISTS
     supports_table_if_exists: bool = True  # CREATE TABLE IF NOT EXISTS, DROP TABLE IF EXISTS
     drop_index_needs_table: bool = False  # DROP INDEX ix ON table
+    can_rename_table: bool = True  # ALTER TABLE ... RENAME TO
+    can_rebuild_table: bool = False  # the *_by_rebuild hooks recreate the table
+    supports_constraint_if_exists: bool = False  # DROP CONSTRAINT IF EXISTS
+    supports_exclude_constraints: bool = False  # EXCLUDE USING ... (PostgreSQL)
+    alter_column_restates_column: bool = False  # MODIFY: one change rewrites the column
     command_terminator: str = ";"
 
     def __init_subclass__(cls, **kw: Any) -> None:
@@ -238,6 +562,10 @@ class DialectImpl:
         legacy = cls.__dict__.get("__dialect__")
         for name in (*names, *([legacy] if isinstance(legacy, str) else [])):
             _registry[name] = cls
+        # ... and say whether DDL is transactional with a `transactional_ddl` class flag
+        flag = cls.__dict__.get("transactional_ddl")
+        if isinstance(flag, bool):
+            cls.can_rollback_ddl = flag
 
     def __init__(
         self,
@@ -351,6 +679,7 @@ class DialectImpl:
         if if_not_exists and not self.supports_table_if_exists:
             raise self._refuse(f"create_table({table.name!r})", "CREATE TABLE IF NOT EXISTS")
         bind = self.ddl_connection
+        self.create_sequences(table.columns)
         table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=self)
         self.execute(sa.schema.CreateTable(table, if_not_exists=if_not_exists))
         table.dispatch.after_create(table, bind, checkfirst=False, _ddl_runner=self)
@@ -373,6 +702,7 @@ class DialectImpl:
         table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=self)
         self.execute(sa.schema.DropTable(table, if_exists=if_exists))
         table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=self)
+        self.drop_sequences(table.columns)
 
     def add_column(
         self,
@@ -400,10 +730,11 @@ class DialectImpl:
         ]
         inline = [c for c in constraints if self.inline_in_add_column(c, inline_references)]
         separate = [c for c in constraints if c not in inline]
-        if separate and not self.can_alter_constraints:
+        if separate and not self.can_alter_constraints and not self.can_rebuild_table:
             # refuse before the column is added, so nothing is left half done
             raise self.cannot_add_constraint(separate[0], where=where)
-        self.execute(
+        self.create_sequences([column])
+        self.run(
             AddColumn(
                 table_name,
                 column,
@@ -411,7 +742,8 @@ class DialectImpl:
                 if_not_exists=if_not_exists,
                 inline_primary_key=inline_primary_key,
                 inline_constraints=inline,
-            )
+            ),
+            where=where,
         )
         for constraint in separate:
             self.add_constraint(constraint, where=where)
@@ -433,6 +765,8 @@ class DialectImpl:
         if if_exists and not self.supports_column_if_exists:
             raise self._refuse(f"drop_column({table_name!r}, {name!r})", "DROP COLUMN IF EXISTS")
         self.execute(DropColumn(table_name, name, schema=schema, if_exists=if_exists))
+        if not isinstance(column, str):
+            self.drop_sequences([column])
 
     def create_index(self, index: sa.Index, *, if_not_exists: bool = False) -> None:
         """CREATE [UNIQUE] INDEX for an Index attached to a (stand-in) table."""
@@ -476,6 +810,253 @@ class DialectImpl:
             for row in checked:
                 self.execute(insert.values(row))
 
+    # --- issue-4 directives (contract in .notes/impl-api.md) ---
+
+    @property
+    def connection(self) -> sa.Connection | None:
+        """The live Connection online; None when writing a script."""
+        if self.as_sql:
+            return None
+        connection = getattr(self.sink, "connection", None)
+        return connection if isinstance(connection, sa.Connection) else None
+
+    def reflected_column(
+        self, table_name: str, column_name: str, *, schema: str | None = None, where: str = ""
+    ) -> ReflectedColumn | None:
+        """What the database says about a column (None offline); DistillError if absent.
+
+        `where` (e.g. "alter_column('t', 'c')") starts the error message.
+        """
+        connection = self.connection
+        if connection is None:
+            return None
+        label = f"{schema}.{table_name}" if schema else table_name
+        prefix = f"{where}: " if where else ""
+        inspector = sa.inspect(connection)
+        try:
+            columns = inspector.get_columns(table_name, schema=schema)
+        except sa.exc.NoSuchTableError:
+            raise DistillError(
+                f"{prefix}table {label} does not exist; check the table name (and schema=)"
+            ) from None
+        for column in columns:
+            if column["name"] == column_name:
+                return column
+        names = ", ".join(c["name"] for c in columns)
+        raise DistillError(
+            f"{prefix}table {label} has no column {column_name!r} (its columns: {names}); "
+            "check the column name"
+        )
+
+    def run(self, statement: sa.Executable, *, where: str) -> None:
+        """Execute a directive's statement; a database refusal becomes one clear error."""
+        try:
+            self.execute(statement)
+        except sa.exc.DBAPIError as error:
+            raise self.explain_refusal(error, where=where) from error
+
+    def explain_refusal(self, error: sa.exc.DBAPIError, *, where: str) -> DistillError:
+        """A DistillError naming the directive, the database's reason and the likely fix."""
+        lines = str(error.orig).strip().splitlines()
+        reason = lines[0] if lines else type(error.orig).__name__
+        hint = self.refusal_hint(error)
+        statement = " ".join(str(error.statement or "").split())
+        text = f"{where}: the database refused it: {reason}"
+        if hint:
+            text += f". {hint}"
+        if statement:
+            text += f" (statement: {statement})"
+        return DistillError(text)
+
+    def refusal_hint(self, error: sa.exc.DBAPIError) -> str | None:
+        """What to do about a refusal; dialects know their error codes (here: SQLite's)."""
+        message = str(error.orig)
+        if "no such table" in message:
+            return "Check the table name (and schema=)"
+        if "no such column" in message:
+            return "Check the column name"
+        return None
+
+    def rename_table(
+        self, old_table_name: str, new_table_name: str, *, schema: str | None = None
+    ) -> None:
+        """ALTER TABLE ... RENAME TO."""
+        where = f"rename_table({old_table_name!r}, {new_table_name!r})"
+        if not self.can_rename_table:
+            raise self._refuse(where, "ALTER TABLE ... RENAME TO")
+        self.run(RenameTable(old_table_name, new_table_name, schema), where=where)
+
+    def alter_column(self, alteration: ColumnAlteration) -> None:
+        """Change a column in place, or hand the whole change to the table rebuild."""
+        where = alteration_where(alteration)
+        self.check_alteration(alteration)
+        rebuild = (alteration.changes_definition and not self.can_alter_column) or (
+            alteration.changes_name and not self.can_rename_column
+        )
+        if rebuild:
+            self.alter_column_by_rebuild(alteration)
+            return
+        for constraint in type_constraints(alteration.existing_type, alteration, old=True):
+            if alteration.changes_type and constraint.name is not None and self.creates(constraint):
+                self.drop_constraint(constraint)
+        for statement in self.alter_column_statements(alteration):
+            self.run(statement, where=where)
+        for constraint in type_constraints(alteration.type_, alteration, old=False):
+            if self.creates(constraint):
+                self.add_constraint(constraint, where=where)
+
+    def check_alteration(self, alteration: ColumnAlteration) -> None:
+        """Refuse what no ALTER can do, before anything runs."""
+        where = alteration_where(alteration)
+        if "postgresql_using" in alteration.kw and not alteration.changes_type:
+            raise DistillError(
+                f"{where}: postgresql_using must be used with the type_ parameter; pass the "
+                "new type_= too"
+            )
+        computed = [
+            d
+            for d in (alteration.server_default, alteration.existing_server_default)
+            if isinstance(d, sa.Computed)
+        ]
+        if computed and alteration.changes_default:
+            raise DistillError(
+                f"{where}: a computed (GENERATED ALWAYS AS) expression cannot be added to, "
+                "changed on or removed from an existing column; drop the column and add it "
+                "again with op.drop_column() / op.add_column()"
+            )
+
+    def alter_column_statements(self, alteration: ColumnAlteration) -> list[sa.Executable]:
+        """ALTER statements in order: type, nullability, default, comment, name."""
+        table, column, schema = alteration.table_name, alteration.column_name, alteration.schema
+        statements: list[sa.Executable] = []
+        if alteration.type_ is not None:
+            using = alteration.kw.get("postgresql_using")
+            statements.append(
+                ColumnType(table, column, alteration.type_, schema=schema, using=using)
+            )
+        if alteration.nullable is not None:
+            statements.append(ColumnNullable(table, column, alteration.nullable, schema=schema))
+        if alteration.changes_default:
+            statements.append(self.default_statement(alteration))
+        if alteration.changes_comment and self.supports_comments:
+            commented = replace(alteration, new_column_name=None).column_after()
+            commented.comment = alteration.comment or None
+            if alteration.comment is None:
+                statements.append(sa.schema.DropColumnComment(commented))
+            else:
+                statements.append(sa.schema.SetColumnComment(commented))
+        if alteration.changes_name:
+            new_name = str(alteration.new_column_name)
+            statements.append(ColumnRename(table, column, new_name, schema=schema))
+        return statements
+
+    def default_statement(self, alteration: ColumnAlteration) -> sa.Executable:
+        """SET / DROP DEFAULT, or the identity change when either side is an Identity."""
+        table, column, schema = alteration.table_name, alteration.column_name, alteration.schema
+        new, old = alteration.server_default, alteration.existing_server_default
+        if isinstance(new, sa.Identity) or isinstance(old, sa.Identity):
+            return ColumnIdentity(
+                table,
+                column,
+                new if isinstance(new, sa.Identity) else None,
+                old if isinstance(old, sa.Identity) else None,
+                schema=schema,
+            )
+        return ColumnDefault(table, column, new, schema=schema)
+
+    def add_constraint(self, constraint: sa.Constraint, *, where: str = "") -> None:
+        """ALTER TABLE ... ADD CONSTRAINT (or the table rebuild where there is none)."""
+        if not self.can_alter_constraints:
+            self.add_constraint_by_rebuild(constraint, where=where)
+            return
+        where = where or constraint_where("create", constraint)
+        self.run(sa.schema.AddConstraint(constraint), where=where)
+
+    def drop_constraint(self, constraint: sa.Constraint, *, if_exists: bool = False) -> None:
+        """ALTER TABLE ... DROP CONSTRAINT (or the table rebuild where there is none)."""
+        where = constraint_where("drop", constraint)
+        if constraint.name is None:
+            raise DistillError(
+                f"{where}: a constraint is dropped by its name, and none was given; pass the "
+                "name the database knows it by (with a naming convention, the same name "
+                "given to create it, or op.f('<full name>'))"
+            )
+        if if_exists and not self.supports_constraint_if_exists:
+            raise self._refuse(where, "DROP CONSTRAINT IF EXISTS")
+        if not self.can_alter_constraints:
+            self.drop_constraint_by_rebuild(constraint, if_exists=if_exists)
+            return
+        self.run(DropConstraintByName(constraint, if_exists=if_exists), where=where)
+
+    def create_table_comment(self, table: sa.Table) -> None:
+        """Set the table's comment (no SQL where the backend keeps no comments)."""
+        if self.supports_comments:
+            self.run(
+                sa.schema.SetTableComment(table), where=f"create_table_comment({table.name!r})"
+            )
+
+    def drop_table_comment(self, table: sa.Table) -> None:
+        """Remove the table's comment (no SQL where the backend keeps no comments)."""
+        if self.supports_comments:
+            self.run(sa.schema.DropTableComment(table), where=f"drop_table_comment({table.name!r})")
+
+    def sequences(self, columns: Iterable[sa.Column[Any]]) -> list[sa.Sequence]:
+        """The columns' Sequences this backend needs (SQLAlchemy's rule for CREATE TABLE)."""
+        dialect = self.dialect
+        if not dialect.supports_sequences:
+            return []
+        return [
+            column.default
+            for column in columns
+            if isinstance(column.default, sa.Sequence)
+            and not (dialect.sequences_optional and column.default.optional)
+        ]
+
+    def create_sequences(self, columns: Iterable[sa.Column[Any]]) -> None:
+        """CREATE SEQUENCE IF NOT EXISTS for the columns' sequences (before their table)."""
+        for sequence in self.sequences(columns):
+            self.execute(sa.schema.CreateSequence(sequence, if_not_exists=True))
+
+    def drop_sequences(self, columns: Iterable[sa.Column[Any]]) -> None:
+        """DROP SEQUENCE IF EXISTS for the known columns' sequences (after their table)."""
+        for sequence in self.sequences(columns):
+            self.execute(sa.schema.DropSequence(sequence, if_exists=True))
+
+    # --- hooks for what a backend cannot ALTER (SQLite's table rebuild overrides them) ---
+
+    def alter_column_by_rebuild(self, alteration: ColumnAlteration) -> None:
+        """Apply `alteration` by recreating the table; this backend cannot."""
+        what = [
+            label
+            for label, changed in (
+                ("the type", alteration.changes_type),
+                ("the nullability", alteration.changes_nullable),
+                ("the server default", alteration.changes_default),
+                ("autoincrement", alteration.changes_autoincrement),
+                ("the name", alteration.changes_name),
+            )
+            if changed
+        ]
+        raise DistillError(
+            f"{alteration_where(alteration)}: {self.name} cannot change {' and '.join(what)} "
+            f"of an existing column in place; {batch_hint(alteration.table_name)}"
+        )
+
+    def add_constraint_by_rebuild(self, constraint: sa.Constraint, *, where: str = "") -> None:
+        """Add `constraint` by recreating the table; this backend cannot."""
+        raise self.cannot_add_constraint(
+            constraint, where=where or constraint_where("create", constraint)
+        )
+
+    def drop_constraint_by_rebuild(
+        self, constraint: sa.Constraint, *, if_exists: bool = False
+    ) -> None:
+        """Drop `constraint` by recreating the table; this backend cannot."""
+        raise DistillError(
+            f"{constraint_where('drop', constraint)}: {self.name} cannot drop a constraint "
+            f"from an existing table; {batch_hint(constraint.table.name)}"
+        )
+
     # --- pieces the directives share; dialects override these ---
 
     def creates(self, constraint: sa.Constraint) -> bool:
@@ -487,12 +1068,6 @@ class DialectImpl:
         """Whether ADD COLUMN writes `constraint` inline instead of a separate ALTER."""
         return inline_references and _single_column_fk(constraint)
 
-    def add_constraint(self, constraint: sa.Constraint, *, where: str) -> None:
-        """ALTER TABLE ... ADD CONSTRAINT."""
-        if not self.can_alter_constraints:
-            raise self.cannot_add_constraint(constraint, where=where)
-        self.execute(sa.schema.AddConstraint(constraint))
-
     def cannot_add_constraint(self, constraint: sa.Constraint, *, where: str) -> DistillError:
         """The error for a constraint this backend cannot add to an existing table."""
         table = constraint.table
@@ -501,6 +1076,48 @@ class DialectImpl:
             f"{where}: {self.name} cannot add a {constraint_kind(constraint)} constraint to "
             f"the existing table {label}"
         )
+
+
+def batch_hint(table_name: str) -> str:
+    """How to do on SQLite what ALTER cannot: the batch (copy and move) mode."""
+    return (
+        f"use batch mode, which recreates the table: `with op.batch_alter_table("
+        f"{table_name!r}) as batch_op:` and call the same operation on batch_op"
+    )
+
+
+def alteration_where(alteration: ColumnAlteration) -> str:
+    """`alter_column('table', 'column')` for messages."""
+    return f"alter_column({alteration.table_name!r}, {alteration.column_name!r})"
+
+
+def constraint_where(verb: str, constraint: sa.Constraint) -> str:
+    """`create_unique_constraint('uq', 'table')` and the like, for messages."""
+    kinds = {
+        sa.ForeignKeyConstraint: "foreign_key",
+        sa.UniqueConstraint: "unique_constraint",
+        sa.CheckConstraint: "check_constraint",
+        sa.PrimaryKeyConstraint: "primary_key",
+    }
+    kind = next((k for cls, k in kinds.items() if isinstance(constraint, cls)), "constraint")
+    if verb == "drop":
+        kind = "constraint"
+    table = constraint.table
+    label = f"{table.schema}.{table.name}" if table.schema else table.name
+    name = None if constraint.name is None else str(constraint.name)
+    return f"{verb}_{kind}({name!r}, {label!r})"
+
+
+def type_constraints(
+    type_: TypeEngine[Any] | None, alteration: ColumnAlteration, *, old: bool
+) -> list[sa.Constraint]:
+    """The CHECK constraints a Boolean / Enum type makes for the column (create_constraint)."""
+    if type_ is None or not alteration.changes_type:
+        return []
+    name = alteration.column_name if old else alteration.name
+    column: sa.Column[Any] = sa.Column(name, type_)
+    table = sa.Table(alteration.table_name, sa.MetaData(), column, schema=alteration.schema)
+    return [c for c in table.constraints if not isinstance(c, sa.PrimaryKeyConstraint)]
 
 
 def constraint_kind(constraint: sa.Constraint) -> str:

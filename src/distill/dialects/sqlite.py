@@ -1,25 +1,43 @@
-"""SQLite: what its ALTER TABLE cannot do, and the rebuild that will do it (batch, later)."""
+"""SQLite: what its ALTER TABLE cannot do, done by rebuilding the table (sqlite_rebuild.py).
+
+Online, a column or constraint change SQLite cannot ALTER recreates the table inside the
+migration's transaction, keeping rows, indexes, triggers, views and foreign keys, or
+refuses with nothing changed. Offline nothing can be read from the database, so such a
+change needs batch mode with `copy_from`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
 
-from distill.dialects.base import DialectImpl, Sink
+from distill.dialects.base import (
+    ColumnAlteration,
+    DialectImpl,
+    Sink,
+    alteration_where,
+    constraint_where,
+    sorted_constraints,
+)
+from distill.dialects.sqlite_rebuild import (
+    TableRebuild,
+    rebuild_sqlite_table,
+    reflect_table,
+)
 from distill.errors import DistillError
 
-_REBUILD_LATER = (
-    "changing it needs the table to be rebuilt (create a new table, copy the rows, drop "
-    "the old one, rename), which distill will do with batch_alter_table support; until "
-    "then write those steps by hand"
-)
+# A default SQLite refuses in ADD COLUMN: CURRENT_* and anything in parentheses.
+_NON_CONSTANT_DEFAULT = re.compile(r"^\s*(\(|CURRENT_(TIME|DATE|TIMESTAMP)\b)", re.IGNORECASE)
 
 
 class SQLiteImpl(DialectImpl):
-    """SQLite: transactional DDL, but no ALTER for columns or constraints."""
+    """SQLite: transactional DDL; what ALTER cannot do, a table rebuild does."""
 
     dialect_names = ("sqlite",)
 
@@ -28,6 +46,7 @@ class SQLiteImpl(DialectImpl):
     can_rollback_ddl = True
     can_alter_column = False
     can_alter_constraints = False
+    can_rebuild_table = True
 
     def __init__(
         self,
@@ -49,16 +68,61 @@ class SQLiteImpl(DialectImpl):
             return True
         return isinstance(constraint, sa.ForeignKeyConstraint) and len(constraint.elements) == 1
 
-    def cannot_add_constraint(self, constraint: sa.Constraint, *, where: str) -> DistillError:
-        """SQLite has no ADD CONSTRAINT: say what the rebuild is, and what works today."""
-        error = super().cannot_add_constraint(constraint, where=where)
-        hint = (
-            ". For uniqueness, op.create_index(name, table, [columns], unique=True) works "
-            "on SQLite today"
-            if isinstance(constraint, sa.UniqueConstraint)
-            else ""
-        )
-        return DistillError(f"{error.message}; {_REBUILD_LATER}{hint}")
+    # --- directives SQLite can only partly ALTER ---
+
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool = False,
+        inline_references: bool = False,
+        inline_primary_key: bool = False,
+    ) -> None:
+        """ADD COLUMN, or a rebuild for a column that SQLite's ADD COLUMN refuses."""
+        if not self.add_column_needs_rebuild(column, inline_references=inline_references):
+            super().add_column(
+                table_name,
+                column,
+                schema=schema,
+                if_not_exists=if_not_exists,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
+            )
+            return
+        where = f"add_column({table_name!r}, {column.name!r})"
+        if if_not_exists:
+            raise self._refuse(where, "ADD COLUMN IF NOT EXISTS")
+        self.rebuild(table_name, schema, where=where, change=lambda r: r.add_column(column))
+
+    def add_column_needs_rebuild(self, column: sa.Column[Any], *, inline_references: bool) -> bool:
+        """True for what SQLite's ADD COLUMN refuses: a primary key, UNIQUE, NOT NULL without
+        a default, a non-constant default, a stored generated column."""
+        if not self.can_rebuild_table:
+            return False
+        default = column.server_default
+        if isinstance(default, sa.Computed):
+            if default.persisted:
+                return True
+        elif isinstance(default, sa.DefaultClause):
+            argument = default.arg
+            if isinstance(argument, TextClause):
+                if _NON_CONSTANT_DEFAULT.match(argument.text):
+                    return True
+            elif isinstance(argument, ClauseElement):
+                return True
+        elif not column.nullable and not column.primary_key:
+            return True
+        if column.primary_key:
+            return True
+        table = column.table if isinstance(column.table, sa.Table) else None
+        for constraint in sorted_constraints(table) if table is not None else []:
+            if isinstance(constraint, sa.PrimaryKeyConstraint) or not self.creates(constraint):
+                continue
+            if not self.inline_in_add_column(constraint, inline_references):
+                return True
+        return False
 
     def drop_column(
         self,
@@ -68,27 +132,182 @@ class SQLiteImpl(DialectImpl):
         schema: str | None = None,
         if_exists: bool = False,
     ) -> None:
-        """DROP COLUMN (SQLite >= 3.35), with SQLite's refusals explained."""
+        """DROP COLUMN (SQLite >= 3.35) where SQLite allows it, else a table rebuild."""
         name = column if isinstance(column, str) else column.name
+        where = f"drop_column({table_name!r}, {name!r})"
         label = f"{schema + '.' if schema else ''}{table_name}.{name}"
-        if not self.can_drop_column:
+        if if_exists:
+            raise self._refuse(where, "DROP COLUMN IF EXISTS")
+        if not self.can_drop_column and (self.as_sql or not self.can_rebuild_table):
             version = ".".join(map(str, self.dialect.server_version_info or ()))
             raise DistillError(
                 f"drop_column: SQLite {version} has no ALTER TABLE DROP COLUMN (it arrived "
-                f"in 3.35), so {label} cannot be dropped in place; {_REBUILD_LATER}"
+                f"in 3.35), so {label} cannot be dropped in place; use batch mode: `with "
+                f"op.batch_alter_table({table_name!r}) as batch_op: "
+                f"batch_op.drop_column({name!r})`"
+                + (" (offline, with copy_from=<the table as it is now>)" if self.as_sql else "")
             )
-        try:
-            super().drop_column(table_name, name, schema=schema, if_exists=if_exists)
-        except Exception as error:
-            reason = _refusal(error)
-            if reason is None:
-                raise
+        if self.can_drop_column:
+            try:
+                super().drop_column(table_name, name, schema=schema)
+                return
+            except sa.exc.DBAPIError as error:
+                # SQLite refuses for a column in an index, a key or a constraint
+                reason = _refusal(error)
+                if reason is None or self.as_sql:
+                    raise
+                if not self.can_rebuild_table:
+                    raise DistillError(
+                        f"drop_column: SQLite refused to drop {label} ({reason}); SQLite "
+                        "cannot drop a column that is part of a primary key, a UNIQUE "
+                        "constraint, an index or a table CHECK. Drop the index first, or let "
+                        "distill rebuild the table (batch_alter_table with recreate='auto')"
+                    ) from error
+        self.rebuild(table_name, schema, where=where, change=lambda r: r.drop_column(name))
+
+    # --- the rebuild hooks of DialectImpl ---
+
+    def alter_column_by_rebuild(self, alteration: ColumnAlteration) -> None:
+        """Type, nullability, default (and a rename on old SQLite) by rebuilding the table."""
+        if not self.can_rebuild_table:
+            super().alter_column_by_rebuild(alteration)
+            return
+        renames: list[tuple[str, str]] = []
+        remaining = alteration
+        if alteration.changes_name and self.can_rename_column and not self.as_sql:
+            new_name = str(alteration.new_column_name)
+            renames.append((alteration.column_name, new_name))
+            remaining = replace(alteration, column_name=new_name, new_column_name=None)
+        self.rebuild(
+            alteration.table_name,
+            alteration.schema,
+            where=alteration_where(alteration),
+            change=lambda r: r.alter_column(remaining),
+            renames=renames,
+        )
+
+    def add_constraint_by_rebuild(self, constraint: sa.Constraint, *, where: str = "") -> None:
+        """ADD CONSTRAINT by rebuilding the table."""
+        if not self.can_rebuild_table:
+            super().add_constraint_by_rebuild(constraint, where=where)
+            return
+        table = constraint.table
+        self.rebuild(
+            table.name,
+            table.schema,
+            where=where or constraint_where("create", constraint),
+            change=lambda r: r.add_constraint(constraint, require_name=False),
+        )
+
+    def drop_constraint_by_rebuild(
+        self, constraint: sa.Constraint, *, if_exists: bool = False
+    ) -> None:
+        """DROP CONSTRAINT by rebuilding the table.
+
+        SQLite keeps no name for constraints declared without one; the naming convention
+        of target_metadata (if any) names them, so that autogenerate's drop_constraint
+        finds what the models call them.
+        """
+        if not self.can_rebuild_table:
+            super().drop_constraint_by_rebuild(constraint, if_exists=if_exists)
+            return
+        table = constraint.table
+        target = self.opts.get("target_metadata")
+        convention = getattr(target, "naming_convention", None)
+        self.rebuild(
+            table.name,
+            table.schema,
+            where=constraint_where("drop", constraint),
+            change=lambda r: r.drop_constraint(constraint, missing_ok=if_exists),
+            convention=dict(convention) if convention else None,
+        )
+
+    # --- the rebuild ---
+
+    def rebuild(
+        self,
+        table_name: str,
+        schema: str | None,
+        *,
+        where: str,
+        change: Callable[[TableRebuild], None],
+        renames: Sequence[tuple[str, str]] = (),
+        convention: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Recreate a table with `change` applied to its current definition."""
+        if self.as_sql:
             raise DistillError(
-                f"drop_column: SQLite refused to drop {label} ({reason}); SQLite cannot drop "
-                "a column that is part of a primary key, a UNIQUE constraint, an index or a "
-                "table CHECK. Drop the index first if that is the reason; otherwise "
-                f"{_REBUILD_LATER}"
-            ) from error
+                f"{where}: SQLite cannot do this with ALTER TABLE. distill rebuilds the table "
+                "for you when it runs against the database, but an offline (--sql) script "
+                "cannot read the table's current definition. Write the change in batch mode "
+                f"with the definition given: `with op.batch_alter_table({table_name!r}, "
+                "copy_from=sa.Table(...the table as it is now...)) as batch_op:`, or run the "
+                "migration online"
+            )
+
+        def reflect(connection: sa.Connection) -> sa.Table:
+            return reflect_with_convention(connection, table_name, schema, convention)
+
+        def plan(table: sa.Table, indexes: Sequence[str]) -> TableRebuild:
+            rebuild = TableRebuild(
+                table, dialect=self.dialect, reflected=True, known_indexes=indexes
+            )
+            change(rebuild)
+            return rebuild
+
+        self.rebuild_table(
+            table_name, schema, where=where, plan=plan, renames=renames, reflect=reflect
+        )
+
+    def rebuild_table(
+        self,
+        table_name: str,
+        schema: str | None,
+        *,
+        where: str,
+        plan: Callable[[sa.Table, Sequence[str]], TableRebuild],
+        renames: Sequence[tuple[str, str]] = (),
+        reflect: Callable[[sa.Connection], sa.Table] | None = None,
+        source: sa.Table | None = None,
+    ) -> None:
+        """The guarded online rebuild (batch mode uses it too); see rebuild_sqlite_table."""
+        rebuild_sqlite_table(
+            self,
+            table_name,
+            schema=schema,
+            plan=plan,
+            where=where,
+            renames=renames if self.can_rename_column else (),
+            reflect=reflect,
+            source=source,
+        )
+
+
+def reflect_with_convention(
+    connection: sa.Connection,
+    table_name: str,
+    schema: str | None,
+    convention: Mapping[str, Any] | None,
+    *,
+    reflect_args: Sequence[Any] = (),
+    reflect_kwargs: Mapping[str, Any] | None = None,
+) -> sa.Table:
+    """The reflected table; with a naming convention, its unnamed constraints named by it."""
+    table = reflect_table(
+        connection,
+        table_name,
+        schema=schema,
+        reflect_args=reflect_args,
+        reflect_kwargs=reflect_kwargs,
+    )
+    if not convention:
+        return table
+    # names the database has are final; the convention names only the unnamed ones
+    items: list[sa.Constraint | sa.Index] = [*table.constraints, *table.indexes]
+    for item in items:
+        if isinstance(item.name, str) and not isinstance(item.name, conv):
+            item.name = conv(item.name)
+    return table.to_metadata(sa.MetaData(naming_convention=dict(convention)))
 
 
 def _refusal(error: BaseException) -> str | None:

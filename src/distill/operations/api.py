@@ -10,26 +10,38 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, overload
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, overload
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.schema import SchemaItem
+from sqlalchemy.util import immutabledict
 
 from distill.dialects.base import InlineLiteral, inline_literal
 from distill.errors import DistillError
 from distill.operations.base import IndexColumn, build_table, detached, metadata_for
 from distill.operations.ops import (
     AddColumnOp,
+    AddConstraintOp,
+    AlterColumnOp,
     BulkInsertOp,
+    CreateCheckConstraintOp,
+    CreateExcludeConstraintOp,
+    CreateForeignKeyOp,
     CreateIndexOp,
+    CreatePrimaryKeyOp,
+    CreateTableCommentOp,
     CreateTableOp,
+    CreateUniqueConstraintOp,
     DropColumnOp,
+    DropConstraintOp,
     DropIndexOp,
+    DropTableCommentOp,
     DropTableOp,
     ExecuteSQLOp,
     MigrateOperation,
+    RenameTableOp,
 )
 
 if TYPE_CHECKING:
@@ -260,6 +272,210 @@ class Operations:
         """Insert rows (dicts keyed by column name); offline, as literal INSERTs."""
         self.invoke(BulkInsertOp(table, rows, multiinsert=multiinsert))
 
+    def rename_table(
+        self, old_table_name: str, new_table_name: str, *, schema: str | None = None
+    ) -> None:
+        """Rename a table."""
+        self.invoke(RenameTableOp(old_table_name, new_table_name, schema=schema))
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        comment: str | Literal[False] | None = False,
+        server_default: Any = False,
+        new_column_name: str | None = None,
+        type_: TypeEngine[Any] | type[TypeEngine[Any]] | None = None,
+        existing_type: TypeEngine[Any] | type[TypeEngine[Any]] | None = None,
+        existing_server_default: Any = False,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Change a column's type, nullability, server default, name or comment.
+
+        `server_default=None` / `comment=None` remove them; False (the default) leaves
+        them alone. MySQL restates the whole column: distill reads the existing_* values
+        from the database online; offline, pass at least existing_type.
+        """
+        self.invoke(
+            AlterColumnOp(
+                table_name,
+                column_name,
+                schema=schema,
+                existing_type=existing_type,
+                existing_server_default=existing_server_default,
+                existing_nullable=existing_nullable,
+                existing_comment=existing_comment,
+                modify_nullable=nullable,
+                modify_comment=comment,
+                modify_server_default=server_default,
+                modify_name=new_column_name,
+                modify_type=type_,
+                **kw,
+            )
+        )
+
+    def create_unique_constraint(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> Any:
+        """Add a UNIQUE constraint (unnamed: named by the naming convention)."""
+        return self.invoke(
+            CreateUniqueConstraintOp(constraint_name, table_name, columns, schema=schema, **kw)
+        )
+
+    def create_foreign_key(
+        self,
+        constraint_name: str | None,
+        source_table: str,
+        referent_table: str,
+        local_cols: list[str],
+        remote_cols: list[str],
+        *,
+        onupdate: str | None = None,
+        ondelete: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        source_schema: str | None = None,
+        referent_schema: str | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        """Add a FOREIGN KEY from source_table(local_cols) to referent_table(remote_cols)."""
+        options = {
+            "onupdate": onupdate,
+            "ondelete": ondelete,
+            "deferrable": deferrable,
+            "initially": initially,
+            "match": match,
+            "source_schema": source_schema,
+            "referent_schema": referent_schema,
+        }
+        self.invoke(
+            CreateForeignKeyOp(
+                constraint_name,
+                source_table,
+                referent_table,
+                local_cols,
+                remote_cols,
+                **{k: v for k, v in options.items() if v is not None},
+                **dialect_kw,
+            )
+        )
+
+    def create_check_constraint(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        condition: str | ColumnElement[bool] | TextClause,
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a CHECK constraint (a SQL string or a SQLAlchemy expression)."""
+        self.invoke(
+            CreateCheckConstraintOp(constraint_name, table_name, condition, schema=schema, **kw)
+        )
+
+    def create_primary_key(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        columns: list[str],
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Add a PRIMARY KEY to a table that has none."""
+        self.invoke(CreatePrimaryKeyOp(constraint_name, table_name, columns, schema=schema))
+
+    def create_exclude_constraint(
+        self, constraint_name: str, table_name: str, *elements: Any, **kw: Any
+    ) -> None:
+        """Add a PostgreSQL EXCLUDE constraint: elements are (column or expression, operator)."""
+        self.invoke(CreateExcludeConstraintOp(constraint_name, table_name, elements, **kw))
+
+    def drop_constraint(
+        self,
+        constraint_name: str,
+        table_name: str,
+        type_: str | None = None,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+    ) -> None:
+        """Drop a constraint; type_ is 'foreignkey', 'unique', 'check' or 'primary'."""
+        self.invoke(
+            DropConstraintOp(
+                constraint_name, table_name, type_=type_, schema=schema, if_exists=if_exists
+            )
+        )
+
+    def create_table_comment(
+        self,
+        table_name: str,
+        comment: str | None,
+        *,
+        existing_comment: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Set a table's comment (existing_comment makes the op reversible)."""
+        self.invoke(
+            CreateTableCommentOp(
+                table_name, comment, schema=schema, existing_comment=existing_comment
+            )
+        )
+
+    def drop_table_comment(
+        self,
+        table_name: str,
+        *,
+        existing_comment: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Remove a table's comment."""
+        self.invoke(
+            DropTableCommentOp(table_name, schema=schema, existing_comment=existing_comment)
+        )
+
+    def batch_alter_table(
+        self,
+        table_name: str,
+        schema: str | None = None,
+        recreate: Literal["auto", "always", "never"] = "auto",
+        partial_reordering: list[tuple[str, ...]] | None = None,
+        copy_from: sa.Table | None = None,
+        table_args: tuple[Any, ...] = (),
+        table_kwargs: Mapping[str, Any] = immutabledict(),
+        reflect_args: tuple[Any, ...] = (),
+        reflect_kwargs: Mapping[str, Any] = immutabledict(),
+        naming_convention: dict[str, str] | None = None,
+    ) -> AbstractContextManager[Any]:
+        """A context manager whose operations change one table, recreating it if needed."""
+        from distill.operations.batch import batch_alter_table
+
+        return batch_alter_table(
+            self,
+            table_name,
+            schema=schema,
+            recreate=recreate,
+            partial_reordering=partial_reordering,
+            copy_from=copy_from,
+            table_args=table_args,
+            table_kwargs=table_kwargs,
+            reflect_args=reflect_args,
+            reflect_kwargs=reflect_kwargs,
+            naming_convention=naming_convention,
+        )
+
     # --- helpers ---
 
     def f(self, name: str) -> conv:
@@ -350,9 +566,13 @@ def _add_column(operations: Operations, operation: AddColumnOp) -> None:
 
 @Operations.implementation_for(DropColumnOp)
 def _drop_column(operations: Operations, operation: DropColumnOp) -> None:
+    # the dropped column's definition, when known, lets a backend clean up after it
+    known = operation._reverse.column if operation._reverse is not None else None
     operations.impl.drop_column(
         operation.table_name,
-        operation.column_name,
+        known
+        if known is not None and known.name == operation.column_name
+        else operation.column_name,
         schema=operation.schema,
         if_exists=bool(operation.if_exists),
     )
@@ -385,3 +605,69 @@ def _execute_sql(operations: Operations, operation: ExecuteSQLOp) -> None:
 @Operations.implementation_for(BulkInsertOp)
 def _bulk_insert(operations: Operations, operation: BulkInsertOp) -> None:
     operations.impl.bulk_insert(operation.table, operation.rows, multiinsert=operation.multiinsert)
+
+
+@Operations.implementation_for(RenameTableOp)
+def _rename_table(operations: Operations, operation: RenameTableOp) -> None:
+    operations.impl.rename_table(
+        operation.table_name, operation.new_table_name, schema=operation.schema
+    )
+
+
+@Operations.implementation_for(AlterColumnOp)
+def _alter_column(operations: Operations, operation: AlterColumnOp) -> None:
+    operations.impl.alter_column(operation.to_alteration())
+
+
+def _constraint_of(
+    operations: Operations, operation: AddConstraintOp | DropConstraintOp, where: str
+) -> sa.Constraint:
+    """The op's SQLAlchemy constraint; a naming convention that cannot name it is explained."""
+    try:
+        return operation.to_constraint(operations.migration_context)
+    except sa.exc.InvalidRequestError as error:
+        raise DistillError(
+            f"{where}: {error}; give the constraint a name, or use a naming convention "
+            "that does not need one"
+        ) from error
+
+
+_CREATE_DIRECTIVES = {
+    "unique": "create_unique_constraint",
+    "primarykey": "create_primary_key",
+    "check": "create_check_constraint",
+    "foreignkey": "create_foreign_key",
+    "exclude": "create_exclude_constraint",
+}
+
+
+@Operations.implementation_for(AddConstraintOp)
+def _add_constraint(operations: Operations, operation: AddConstraintOp) -> None:
+    name = operation.constraint_name
+    directive = _CREATE_DIRECTIVES.get(operation.constraint_type, "create_constraint")
+    where = f"{directive}({name!r}, {operation.table_name!r})"
+    constraint = _constraint_of(operations, operation, where)
+    impl = operations.impl
+    if isinstance(operation, CreateExcludeConstraintOp) and not impl.supports_exclude_constraints:
+        raise DistillError(
+            f"create_exclude_constraint({name!r}, {operation.table_name!r}): EXCLUDE "
+            f"constraints are PostgreSQL's; {impl.name} has none"
+        )
+    impl.add_constraint(constraint)
+
+
+@Operations.implementation_for(DropConstraintOp)
+def _drop_constraint(operations: Operations, operation: DropConstraintOp) -> None:
+    where = f"drop_constraint({operation.constraint_name!r}, {operation.table_name!r})"
+    constraint = _constraint_of(operations, operation, where)
+    operations.impl.drop_constraint(constraint, if_exists=bool(operation.if_exists))
+
+
+@Operations.implementation_for(CreateTableCommentOp)
+def _create_table_comment(operations: Operations, operation: CreateTableCommentOp) -> None:
+    operations.impl.create_table_comment(operation.to_table(operations.migration_context))
+
+
+@Operations.implementation_for(DropTableCommentOp)
+def _drop_table_comment(operations: Operations, operation: DropTableCommentOp) -> None:
+    operations.impl.drop_table_comment(operation.to_table(operations.migration_context))

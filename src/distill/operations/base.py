@@ -117,11 +117,11 @@ def _index_for(index: sa.Index, table: sa.Table) -> sa.Index:
     """`index` if it can join `table`, else an equivalent index built on `table`."""
     if index.table is None or index.table is table:
         return index
-    expressions = [_rebind(expression, table) for expression in index.expressions]
+    expressions = [rebind(expression, table) for expression in index.expressions]
     return sa.Index(index.name, *expressions, unique=index.unique, **index.kwargs)
 
 
-def _rebind(expression: Any, table: sa.Table) -> Any:
+def rebind(expression: Any, table: sa.Table) -> Any:
     """`expression` with its columns replaced by same-named columns of `table`."""
 
     def replace(element: Any, **_: Any) -> Any:
@@ -156,7 +156,7 @@ def build_index(
             expressions.append(column)
         elif isinstance(column, ColumnElement):
             # columns of another table (autogenerate's Index objects) move onto this one
-            expressions.append(_rebind(column, table))
+            expressions.append(rebind(column, table))
         else:
             raise DistillError(
                 f"create_index({name!r}, {table_name!r}, ...): index column {column!r} is "
@@ -166,3 +166,110 @@ def build_index(
     index = sa.Index(name, *expressions, unique=unique, **kw)
     table.append_constraint(index)
     return index
+
+
+# --- constraints added to, or dropped from, an existing table ---
+
+# drop_constraint's type_ values (Alembic's) and the SQLAlchemy class each one means
+CONSTRAINT_TYPES: dict[str | None, type[sa.Constraint]] = {
+    "foreignkey": sa.ForeignKeyConstraint,
+    "primary": sa.PrimaryKeyConstraint,
+    "unique": sa.UniqueConstraint,
+    "check": sa.CheckConstraint,
+    None: sa.schema.Constraint,
+}
+
+
+def stand_in_table(
+    metadata: sa.MetaData, name: str, schema: str | None, column_names: Iterable[str] = ()
+) -> sa.Table:
+    """The table `name` in `metadata` (made if needed), with the named columns added."""
+    key = f"{schema}.{name}" if schema else name
+    table = metadata.tables.get(key)
+    if table is None:
+        table = sa.Table(name, metadata, schema=schema)
+    for column_name in column_names:
+        if column_name not in table.c:
+            table.append_column(sa.Column(column_name, sa.types.NULLTYPE))
+    return table
+
+
+def attach(constraint: sa.Constraint, table: sa.Table) -> sa.Constraint:
+    """Attach `constraint` to `table` (naming it by the convention) and return it."""
+    table.append_constraint(constraint)
+    return constraint
+
+
+def build_generic_constraint(
+    metadata: sa.MetaData,
+    name: str | None,
+    table_name: str,
+    type_: str | None,
+    *,
+    schema: str | None = None,
+) -> sa.Constraint:
+    """A constraint known by its name and kind only, as drop_constraint needs it."""
+    if type_ not in CONSTRAINT_TYPES:
+        kinds = ", ".join(repr(kind) for kind in CONSTRAINT_TYPES)
+        raise DistillError(
+            f"drop_constraint({name!r}, {table_name!r}, type_={type_!r}): type_ must be "
+            f"one of {kinds}"
+        )
+    constraint: sa.Constraint
+    if type_ == "foreignkey":
+        constraint = sa.ForeignKeyConstraint([], [], name=name)
+    elif type_ == "check":
+        constraint = sa.CheckConstraint("", name=name)
+    else:
+        constraint = CONSTRAINT_TYPES[type_](name=name)
+    return attach(constraint, stand_in_table(metadata, table_name, schema))
+
+
+def build_foreign_key(
+    metadata: sa.MetaData,
+    name: str | None,
+    source_table: str,
+    referent_table: str,
+    local_cols: Sequence[str],
+    remote_cols: Sequence[str],
+    *,
+    source_schema: str | None = None,
+    referent_schema: str | None = None,
+    **kw: Any,
+) -> sa.ForeignKeyConstraint:
+    """A FOREIGN KEY from stand-in columns of `source_table` to those of `referent_table`."""
+    if len(local_cols) != len(remote_cols) or not local_cols:
+        raise DistillError(
+            f"create_foreign_key({name!r}, {source_table!r}, {referent_table!r}, ...): "
+            f"{len(local_cols)} local column(s) and {len(remote_cols)} remote column(s); "
+            "give the same number (at least one) of each"
+        )
+    referent = stand_in_table(metadata, referent_table, referent_schema, remote_cols)
+    source = stand_in_table(metadata, source_table, source_schema, local_cols)
+    constraint = sa.ForeignKeyConstraint(
+        list(local_cols), [referent.c[column] for column in remote_cols], name=name, **kw
+    )
+    return attach(constraint, source)  # type: ignore[return-value]
+
+
+def build_exclude_constraint(
+    metadata: sa.MetaData,
+    name: str | None,
+    table_name: str,
+    elements: Sequence[tuple[Any, str]],
+    *,
+    where: Any = None,
+    schema: str | None = None,
+    **kw: Any,
+) -> sa.Constraint:
+    """A PostgreSQL EXCLUDE constraint on stand-in columns (column names or expressions)."""
+    from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+    table = stand_in_table(
+        metadata, table_name, schema, [e for e, _ in elements if isinstance(e, str)]
+    )
+    pairs = [(rebind(e, table) if not isinstance(e, str) else e, op) for e, op in elements]
+    if isinstance(where, str):
+        where = sa.text(where)
+    constraint = ExcludeConstraint(*pairs, name=name, where=where, **kw)
+    return attach(constraint, table)
