@@ -87,10 +87,12 @@ product = sa.table(
 
 
 def upgrade() -> None:
-    """Store prices in cents: a new column, filled from the old one."""
+    """Store prices in cents: a new column, filled from the old one, then NOT NULL."""
     op.add_column("product", sa.Column("price_cents", sa.Integer(), nullable=True))
     cents = sa.cast(sa.func.round(product.c.price * 100), sa.Integer)
     op.execute(product.update().values(price_cents=cents))
+    # Every row has a value now; SQLite cannot ALTER this, distill rebuilds the table.
+    op.alter_column("product", "price_cents", existing_type=sa.Integer(), nullable=False)
 
 
 def downgrade() -> None:
@@ -111,8 +113,8 @@ def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) ->
         config = _config(folder)
         out.step("distill init migrations", "write the migration folder and distill.ini")
         commands.init(config, "migrations")
+        _set_url(folder / "distill.ini", database)
         config = _config(folder)
-        config.set_main_option("sqlalchemy.url", database.replace("%", "%%"))
         (folder / "models.py").write_text(MODELS)
         _point_env_at_models(folder / "migrations" / "env.py")
         out.note("models.py: SQLModel User, Post, Product; env.py: target_metadata")
@@ -152,6 +154,15 @@ def _config(folder: Path) -> Config:
 
     ini = folder / "distill.ini"
     return Config(str(ini) if ini.exists() else None, ini_section="distill")
+
+
+def _set_url(ini: Path, url: str) -> None:
+    """Write the database URL into distill.ini, as a user would."""
+    lines = [
+        f"sqlalchemy.url = {url.replace('%', '%%')}" if line.startswith("sqlalchemy.url") else line
+        for line in ini.read_text().splitlines()
+    ]
+    ini.write_text("\n".join(lines) + "\n")
 
 
 def _point_env_at_models(env_py: Path) -> None:
