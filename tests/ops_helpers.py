@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,7 +154,7 @@ def _snapshot(connection: Connection) -> dict[str, Any]:
             "columns": columns,
             "comments": {c["name"]: c.get("comment") for c in inspector.get_columns(table)},
             "pk": inspector.get_pk_constraint(table)["constrained_columns"],
-            "fks": sorted(
+            "fks": _by_name(
                 (fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"])
                 for fk in inspector.get_foreign_keys(table)
             ),
@@ -162,13 +162,18 @@ def _snapshot(connection: Connection) -> dict[str, Any]:
                 (ix["name"], tuple(map(str, ix["column_names"])), bool(ix["unique"]))
                 for ix in inspector.get_indexes(table)
             ),
-            "uniques": sorted(
+            "uniques": _by_name(
                 (uq["name"], tuple(uq["column_names"]))
                 for uq in inspector.get_unique_constraints(table)
             ),
             "table_comment": _table_comment(inspector, table),
         }
     return result
+
+
+def _by_name(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows whose first item is a name or None (unnamed), sorted: unnamed first."""
+    return sorted(rows, key=lambda row: (row[0] is not None, row[0] or "", row[1:]))
 
 
 def _table_comment(inspector: sa.Inspector, table: str) -> str | None:

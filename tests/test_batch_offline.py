@@ -229,3 +229,19 @@ def test_batch_helpers_are_ops() -> None:
         )
         assert batch_op.get_bind() is op.get_bind()
     assert sink.script == "UPDATE account SET n=7;\n\n"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "per_schema"), [("postgresql", True), ("mysql", False), ("sqlite", False)]
+)
+def test_constraint_names_per_schema_is_a_capability(dialect: str, per_schema: bool) -> None:
+    with offline(dialect) as (op, _):
+        assert op.impl.constraint_names_per_schema is per_schema
+
+
+def test_base_impl_has_no_guarded_rebuild() -> None:
+    with offline("postgresql") as (op, _):
+        column = sa.Column("x", sa.Integer, nullable=False, unique=True)
+        assert op.impl.add_column_needs_rebuild(column, inline_references=False) is False
+        with pytest.raises(DistillError, match=r"no guarded online rebuild of table account"):
+            op.impl.rebuild_table("account", None, where="batch", plan=lambda t, i: None)

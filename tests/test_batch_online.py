@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import DatabaseFactory
-from ops_helpers import ConnectionSink, online
+from ops_helpers import ConnectionSink, online, snapshot
 from test_sqlite_rebuild_support import make_library, migration, reflected, rows, state, table_sql
 
 from distill.errors import DistillError
@@ -261,3 +261,14 @@ def test_batch_runs_plain_alters_where_the_backend_has_them(
             (2, "b", None),
         ]
     engine.dispose()
+
+
+def test_snapshot_sorts_named_and_unnamed_uniques(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE t (a INTEGER, b INTEGER, CONSTRAINT uq_a UNIQUE (a), UNIQUE (b))"
+        )
+        uniques = snapshot(connection)["t"]["uniques"]
+    engine.dispose()
+    assert uniques == [(None, ("b",)), ("uq_a", ("a",))]

@@ -6,13 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from distill.dialects.base import ColumnAlteration
-from distill.dialects.sqlite_rebuild import (
-    TableRebuild,
+from distill.dialects.rebuild_plan import TableRebuild, temp_table_name
+from distill.dialects.sqlite_schema import (
     normalized,
     parse_create_table,
     referenced_names,
     rename_identifiers,
-    temp_table_name,
 )
 from distill.errors import DistillError
 

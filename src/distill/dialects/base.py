@@ -14,7 +14,7 @@ objects from the op and calls that method.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import ReflectedColumn
     from sqlalchemy.engine.mock import MockConnection
     from sqlalchemy.types import TypeEngine
+
+    from distill.dialects.rebuild_plan import TableRebuild
 
 
 class Sink(Protocol):
@@ -550,6 +552,7 @@ class DialectImpl:
     drop_index_needs_table: bool = False  # DROP INDEX ix ON table
     can_rename_table: bool = True  # ALTER TABLE ... RENAME TO
     can_rebuild_table: bool = False  # the *_by_rebuild hooks recreate the table
+    constraint_names_per_schema: bool = False  # a constraint name is unique in the schema
     supports_constraint_if_exists: bool = False  # DROP CONSTRAINT IF EXISTS
     supports_exclude_constraints: bool = False  # EXCLUDE USING ... (PostgreSQL)
     alter_column_restates_column: bool = False  # MODIFY: one change rewrites the column
@@ -687,6 +690,10 @@ class DialectImpl:
         index_if_not_exists = if_not_exists and self.supports_index_if_exists
         for index in sorted_indexes(table):
             self.create_index(index, if_not_exists=index_if_not_exists)
+        self.create_comments(table)
+
+    def create_comments(self, table: sa.Table) -> None:
+        """COMMENT statements for a new table and its columns, where they are not inline."""
         if self.supports_comments and not self.inline_comments:
             if table.comment is not None:
                 self.execute(sa.schema.SetTableComment(table))
@@ -857,8 +864,7 @@ class DialectImpl:
 
     def explain_refusal(self, error: sa.exc.DBAPIError, *, where: str) -> DistillError:
         """A DistillError naming the directive, the database's reason and the likely fix."""
-        lines = str(error.orig).strip().splitlines()
-        reason = lines[0] if lines else type(error.orig).__name__
+        reason = refusal_reason(error)
         hint = self.refusal_hint(error)
         statement = " ".join(str(error.statement or "").split())
         text = f"{where}: the database refused it: {reason}"
@@ -1057,6 +1063,27 @@ class DialectImpl:
             f"from an existing table; {batch_hint(constraint.table.name)}"
         )
 
+    def add_column_needs_rebuild(self, column: sa.Column[Any], *, inline_references: bool) -> bool:
+        """True when ADD COLUMN cannot add this column and the table must be recreated."""
+        return False
+
+    def rebuild_table(
+        self,
+        table_name: str,
+        schema: str | None,
+        *,
+        where: str,
+        plan: Callable[[sa.Table, Sequence[str]], TableRebuild],
+        renames: Sequence[tuple[str, str]] = (),
+        reflect: Callable[[sa.Connection], sa.Table] | None = None,
+        source: sa.Table | None = None,
+    ) -> None:
+        """Recreate the table online under guard, keeping its rows; this backend cannot."""
+        raise DistillError(
+            f"{where}: {self.name} has no guarded online rebuild of table {table_name}; "
+            f"{batch_hint(table_name)}"
+        )
+
     # --- pieces the directives share; dialects override these ---
 
     def creates(self, constraint: sa.Constraint) -> bool:
@@ -1118,6 +1145,12 @@ def type_constraints(
     column: sa.Column[Any] = sa.Column(name, type_)
     table = sa.Table(alteration.table_name, sa.MetaData(), column, schema=alteration.schema)
     return [c for c in table.constraints if not isinstance(c, sa.PrimaryKeyConstraint)]
+
+
+def refusal_reason(error: sa.exc.DBAPIError) -> str:
+    """The first line of the database's message (the driver's exception type if empty)."""
+    lines = str(error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__
 
 
 def constraint_kind(constraint: sa.Constraint) -> str:

@@ -87,6 +87,7 @@ class PostgreSQLImpl(DialectImpl):
     supports_column_if_exists = True
     supports_constraint_if_exists = True
     supports_exclude_constraints = True
+    constraint_names_per_schema = True
 
     # --- ENUM types that come and go with their columns ---
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 from distill.dialects.base import (
     ColumnAlteration,
@@ -25,11 +25,9 @@ from distill.dialects.base import (
     constraint_where,
     sorted_constraints,
 )
-from distill.dialects.sqlite_rebuild import (
-    TableRebuild,
-    rebuild_sqlite_table,
-    reflect_table,
-)
+from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
+from distill.dialects.sqlite_rebuild import rebuild_sqlite_table
+from distill.dialects.sqlite_schema import reflect_table
 from distill.errors import DistillError
 
 # A default SQLite refuses in ADD COLUMN: CURRENT_* and anything in parentheses.
@@ -300,14 +298,7 @@ def reflect_with_convention(
         reflect_args=reflect_args,
         reflect_kwargs=reflect_kwargs,
     )
-    if not convention:
-        return table
-    # names the database has are final; the convention names only the unnamed ones
-    items: list[sa.Constraint | sa.Index] = [*table.constraints, *table.indexes]
-    for item in items:
-        if isinstance(item.name, str) and not isinstance(item.name, conv):
-            item.name = conv(item.name)
-    return table.to_metadata(sa.MetaData(naming_convention=dict(convention)))
+    return with_naming_convention(table, convention)
 
 
 def _refusal(error: BaseException) -> str | None:

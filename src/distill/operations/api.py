@@ -561,6 +561,7 @@ def _add_column(operations: Operations, operation: AddColumnOp) -> None:
         if_not_exists=bool(operation.if_not_exists),
         inline_references=bool(operation.inline_references),
         inline_primary_key=bool(operation.inline_primary_key),
+        **operation.kw,
     )
 
 

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.util import immutabledict
 
 from distill.dialects.base import ColumnAlteration, DialectImpl, sorted_constraints
-from distill.dialects.sqlite_rebuild import TableRebuild, copy_and_move
+from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
+from distill.dialects.sqlite_rebuild import copy_and_move
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations
+from distill.operations.ops import AddColumnOp
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -62,8 +64,18 @@ class _Recorder:
     def _record(self, method: str, *args: Any, **kw: Any) -> None:
         self.calls.append(_Call(method, args, kw))
 
-    def add_column(self, table_name: str, column: sa.Column[Any], **kw: Any) -> None:
-        """Record ADD COLUMN."""
+    def add_column(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Record ADD COLUMN, and where insert_before / insert_after place the column."""
+        if insert_before or insert_after:
+            self.positions[column.name] = (insert_before, insert_after)
         self._record("add_column", table_name, column, **kw)
 
     def drop_column(self, table_name: str, column: sa.Column[Any] | str, **kw: Any) -> None:
@@ -147,15 +159,21 @@ class BatchOperations(Operations):
         inline_primary_key: bool | None = None,
     ) -> None:
         """Add a column; insert_before / insert_after place it (the table is recreated)."""
-        if insert_before or insert_after:
-            self._recorder.positions[column.name] = (insert_before, insert_after)
-        super().add_column(
-            self.table_name,
-            column,
-            schema=self.schema,
-            if_not_exists=if_not_exists,
-            inline_references=inline_references,
-            inline_primary_key=inline_primary_key,
+        placement = {
+            key: value
+            for key, value in (("insert_before", insert_before), ("insert_after", insert_after))
+            if value
+        }
+        self.invoke(
+            AddColumnOp(
+                self.table_name,
+                column,
+                schema=self.schema,
+                if_not_exists=if_not_exists,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
+                **placement,
+            )
         )
 
     def alter_column(  # type: ignore[override]
@@ -417,15 +435,16 @@ class _Batch:
             return True  # Alembic's rule: a SQL expression default (text() included)
         if self.impl.as_sql and self.copy_from is None:
             return False  # Alembic's rule alone: nothing could be recreated from here
-        needs = getattr(self.impl, "add_column_needs_rebuild", None)
-        if needs is not None:
-            inline = bool(call.kw.get("inline_references"))
-            return bool(needs(column, inline_references=inline))
+        inline = bool(call.kw.get("inline_references"))
+        if self.impl.can_rebuild_table:
+            return self.impl.add_column_needs_rebuild(column, inline_references=inline)
+        # without a rebuild of its own, a constraint ADD COLUMN cannot write inline
+        # makes the generic copy and move necessary
         table = column.table if isinstance(column.table, sa.Table) else None
         return any(
             not isinstance(c, sa.PrimaryKeyConstraint)
             and self.impl.creates(c)
-            and not self.impl.inline_in_add_column(c, bool(call.kw.get("inline_references")))
+            and not self.impl.inline_in_add_column(c, inline)
             for c in (sorted_constraints(table) if table is not None else [])
         )
 
@@ -452,9 +471,8 @@ class _Batch:
                 'the "copy_from" argument of the batch_alter_table() method so that table '
                 "reflection can be skipped."
             )
-        rebuild_table = getattr(self.impl, "rebuild_table", None)
-        if rebuild_table is not None and not self.impl.as_sql:
-            self._guarded_rebuild(rebuild_table, calls)
+        if self.impl.can_rebuild_table and not self.impl.as_sql:
+            self._guarded_rebuild(calls)
             return
         source = self.copy_from if self.copy_from is not None else self._reflect_generic()
         rebuild = self._plan(source, calls, reflected=self.copy_from is None)
@@ -493,13 +511,13 @@ class _Batch:
                 else:
                     impl.can_rebuild_table = saved
 
-    def _guarded_rebuild(self, rebuild_table: Callable[..., None], calls: list[_Call]) -> None:
+    def _guarded_rebuild(self, calls: list[_Call]) -> None:
         """SQLite online: renames in place first (SQLite then rewrites what names the
         column), then the rebuild of the rest."""
         renames: list[tuple[str, str]] = []
         aliases: dict[str, str] = {}
         remaining: list[_Call] = []
-        native = self.copy_from is None and bool(getattr(self.impl, "can_rename_column", False))
+        native = self.copy_from is None and self.impl.can_rename_column
         for call in calls:
             if call.method == "alter_column" and native:
                 alteration: ColumnAlteration = call.args[0]
@@ -525,7 +543,7 @@ class _Batch:
             rebuild.aliases.update(aliases)
             return rebuild
 
-        rebuild_table(
+        self.impl.rebuild_table(
             self.table_name,
             self.schema,
             where=self.where,
@@ -543,7 +561,7 @@ class _Batch:
 
     def _reflect(self, connection: sa.Connection, *, sqlite: bool) -> sa.Table:
         if sqlite:
-            from distill.dialects.sqlite_rebuild import reflect_table
+            from distill.dialects.sqlite_schema import reflect_table
 
             table = reflect_table(
                 connection,
@@ -561,14 +579,7 @@ class _Batch:
                 autoload_with=connection,
                 **self.reflect_kwargs,
             )
-        if not self.naming_convention:
-            return table
-        # the names the database has are final; the convention only names the unnamed ones
-        items: list[sa.Constraint | sa.Index] = [*table.constraints, *table.indexes]
-        for item in items:
-            if isinstance(item.name, str) and not isinstance(item.name, conv):
-                item.name = conv(item.name)
-        return table.to_metadata(sa.MetaData(naming_convention=dict(self.naming_convention)))
+        return with_naming_convention(table, self.naming_convention)
 
     def _plan(
         self,
