@@ -316,3 +316,35 @@ def test_configure_from_a_dialect_name_or_url() -> None:
     by_url = MigrationContext.configure(url="mysql://x@y/z", opts={"as_sql": True})
     assert by_url.dialect.name == "mysql"
     assert by_url.get_current_heads() == ()
+
+
+def test_configure_from_a_dialect_name_without_a_connection_as_alembic_does() -> None:
+    from alembic.runtime.migration import MigrationContext as AlembicContext
+
+    from distill.autogenerate import AutogenContext
+    from distill.operations.api import Operations
+
+    reference = AlembicContext.configure(dialect_name="postgresql")
+    assert reference.bind is None and not reference.as_sql
+    migration_context = MigrationContext.configure(dialect_name="postgresql")
+    assert migration_context.bind is None
+    assert migration_context.as_sql is False
+    assert migration_context.dialect.name == reference.dialect.name == "postgresql"
+    assert migration_context.impl.transactional_ddl is reference.impl.transactional_ddl is True
+    assert AutogenContext(migration_context).dialect is migration_context.dialect
+    # where Alembic fails on an assertion, distill says what is missing
+    with pytest.raises(DistillError, match=r"'SELECT 1': this MigrationContext was configured "):
+        migration_context.execute("SELECT 1")
+    with pytest.raises(DistillError, match="without a connection"):
+        Operations(migration_context).add_column("t", sa.Column("x", sa.Integer()))
+    for call in (
+        migration_context.get_current_heads,
+        migration_context.run_migrations,
+    ):
+        with pytest.raises(DistillError, match=r"needs a database connection.*pass connection="):
+            call()
+    with (
+        pytest.raises(DistillError, match=r"needs a database connection"),
+        migration_context.begin_transaction(),
+    ):
+        pass

@@ -25,6 +25,7 @@ from distill.errors import DistillError, MigrationError
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.sink import (
     ConnectionSink,
+    NoConnectionSink,
     ScriptOutput,
     ScriptSink,
     SQLiteTransactionControl,
@@ -201,23 +202,26 @@ class MigrationContext:
 
         self._transaction: Transaction | None = None
         self._sqlite: SQLiteTransactionControl | None = None
-        self._sink: ConnectionSink | ScriptSink
+        self._sink: ConnectionSink | ScriptSink | NoConnectionSink
+        self._in_external_transaction = False
         if self.as_sql:
             self._sink = ScriptSink(dialect, self._output, literal_binds=literal_binds)
             self.connection: Any = self._sink.mock_connection()
-            self._in_external_transaction = False
+        elif connection is None:
+            # a dialect alone, as Alembic allows (plugins render SQL or autogenerate with it)
+            self._sink = NoConnectionSink(dialect, literal_binds=literal_binds)
+            self.connection = None
         else:
-            if connection is None:
-                raise DistillError(
-                    "MigrationContext needs a connection to run against the database; pass "
-                    "connection=... to context.configure(), or run with --sql for a script"
-                )
             self._sink = ConnectionSink(connection, literal_binds=literal_binds)
             self.connection = connection
             self._in_external_transaction = connection.in_transaction()
 
         transactional_ddl: bool | None = opts.get("transactional_ddl")
-        support = "not-sqlite" if self.as_sql else sqlite_transaction_support(self.connection)
+        support = (
+            "not-sqlite"
+            if self.connection is None or self.as_sql
+            else sqlite_transaction_support(self.connection)
+        )
         if support == "unavailable" and transactional_ddl is None:
             # its DDL commits at once whatever distill does: say so, as Alembic does
             transactional_ddl = False
@@ -293,6 +297,16 @@ class MigrationContext:
         """True when DDL runs inside transactions here."""
         return bool(self.impl.transactional_ddl)
 
+    def _live(self, what: str) -> Connection:
+        """The connection, or a clear error for a context configured from a dialect alone."""
+        if self.connection is None:
+            raise DistillError(
+                f"MigrationContext.{what} needs a database connection, and this context was "
+                f"configured from a dialect ({self.dialect.name}) only; pass connection=... "
+                "to MigrationContext.configure() (or opts={'as_sql': True} for a script)"
+            )
+        return self.connection  # type: ignore[no-any-return]
+
     def get_current_revision(self) -> str | None:
         """The single revision the database is at (None when empty)."""
         heads = self.get_current_heads()
@@ -312,7 +326,7 @@ class MigrationContext:
                 "Can't specify current_rev to context when using a database connection: "
                 "a starting revision (`upgrade start:end`) is only for --sql scripts"
             )
-        return self._version.read(self.connection)
+        return self._version.read(self._live("get_current_heads()"))
 
     def _offline_start(self) -> tuple[str, ...]:
         start = self._start_from_rev
@@ -335,7 +349,7 @@ class MigrationContext:
 
     def ensure_version_table(self) -> None:
         """Create the version table unless it exists (offline: write its CREATE)."""
-        if self.as_sql or not self._version.exists(self.connection):
+        if self.as_sql or not self._version.exists(self._live("ensure_version_table()")):
             self._sink.execute(self._version.create_statement())
 
     def purge_version_table(self) -> None:
@@ -359,9 +373,9 @@ class MigrationContext:
 
     def run_migrations(self, **kw: Any) -> None:
         """Run the plan the command gave (fn); `kw` goes to every upgrade()/downgrade()."""
+        idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         if self._sqlite is not None:
             self._sqlite.enter()
-        idle_at_start = self.as_sql or not self.connection.in_transaction()
         try:
             if self.purge:
                 self.purge_version_table()
@@ -530,6 +544,7 @@ class MigrationContext:
         return self.begin_transaction(_per_migration=True)
 
     def _open_transaction(self) -> _Transaction:
+        self._live("begin_transaction()")
         if self._sqlite is not None:
             self._sqlite.enter()
         try:

@@ -49,6 +49,32 @@ class ConnectionSink:
         )
 
 
+class NoConnectionSink:
+    """A context made from a dialect alone (plugin tooling renders SQL this way): it knows
+    the dialect, but has nowhere to run a statement."""
+
+    as_sql = False
+    connection = None
+
+    def __init__(self, dialect: Dialect, *, literal_binds: bool = False) -> None:
+        self.dialect = dialect
+        self.literal_binds = literal_binds
+
+    def execute(
+        self,
+        statement: Executable | str,
+        params: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Refuse: there is no database to run `statement` on."""
+        raise DistillError(
+            f"Cannot execute {' '.join(str(statement).split())[:80]!r}: this MigrationContext "
+            f"was configured from a dialect ({self.dialect.name}) without a connection; pass "
+            "connection=... to MigrationContext.configure() to run SQL, or "
+            "opts={'as_sql': True} to write it as a script"
+        )
+
+
 class ScriptOutput:
     """A text or binary stream SQL is written to, encoded with `encoding` when given."""
 
