@@ -4,9 +4,9 @@ Each `alembic.*` name in MODULES is served from the distill module(s) it lists. 
 name with a single source is that very distill module; a package name, or a name
 gathering several sources or ALIASES, is a stand-in module holding the names of its
 sources, so that Python's import machinery sets submodule attributes on the stand-in
-and never on distill's own modules. Importing a stand-in package imports its mapped
-submodules too, as `import alembic` does, so `alembic.operations.ops.X` works after a
-plain `import alembic`.
+and never on distill's own modules. A stand-in package imports a mapped submodule
+when it is first used as an attribute, so `alembic.operations.ops.X` works after a
+plain `import alembic` without importing every module up front.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import importlib.abc
 import importlib.machinery
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 # The Alembic API level distill's drop-in answers to (ALEMBIC-FACTS.md).
 ALEMBIC_API_VERSION = "1.20.1"
@@ -79,12 +80,6 @@ ALIASES: dict[str, dict[str, str]] = {
 # Names that have submodules of their own in MODULES.
 PACKAGES = {name.rpartition(".")[0] for name in MODULES if "." in name}
 
-# Each package's mapped submodules, imported with it.
-CHILDREN = {
-    package: [name for name in MODULES if name.rpartition(".")[0] == package]
-    for package in PACKAGES
-}
-
 
 def _sources(name: str) -> tuple[str, ...]:
     """The distill modules serving an alembic name."""
@@ -111,12 +106,28 @@ def _stand_in(name: str) -> types.ModuleType:
         module.__version__ = ALEMBIC_API_VERSION  # type: ignore[attr-defined]
     for source in _sources(name):
         for key, value in vars(importlib.import_module(source)).items():
-            if not key.startswith("__"):
+            # a mapped submodule is left to __getattr__, which serves the alembic one
+            if not key.startswith("__") and f"{name}.{key}" not in MODULES:
                 module.__dict__.setdefault(key, value)
+    if name in PACKAGES:
+        module.__getattr__ = _submodule_getter(name)  # type: ignore[method-assign]
     for key, target in ALIASES.get(name, {}).items():
         source, _, attribute = target.partition(":")
         setattr(module, key, getattr(importlib.import_module(source), attribute))
     return module
+
+
+def _submodule_getter(package: str) -> Callable[[str], Any]:
+    """A module `__getattr__` importing mapped submodules on first use, so that
+    `import alembic; alembic.operations.ops.X` works without importing every module."""
+
+    def __getattr__(attribute: str) -> Any:
+        child = f"{package}.{attribute}"
+        if child in MODULES:
+            return importlib.import_module(child)
+        raise AttributeError(f"module {package!r} has no attribute {attribute!r}")
+
+    return __getattr__
 
 
 class _AlembicFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -151,8 +162,6 @@ class _AlembicFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if name in self._specs:
             module.__spec__ = self._specs.pop(name)
             return
-        for child in CHILDREN.get(name, ()):
-            importlib.import_module(child)
 
 
 _FINDER = _AlembicFinder()
