@@ -6,7 +6,7 @@ connection, or an offline script). Backend differences are the capability flags 
 plus a few overridden methods in sqlite.py, postgresql.py and mysql.py; no other module
 compares dialect names.
 
-A new directive slots in as: a frozen op dataclass in operations/ops.py, one method
+A new directive slots in as: a frozen op dataclass in the operations/ops/ package, one method
 here (the portable SQL), the dialect files overriding it where a backend differs, and
 an `implementation_for` function in operations/api.py that builds the SQLAlchemy
 objects from the op and calls that method.
@@ -15,8 +15,8 @@ objects from the op and calls that method.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -25,6 +25,12 @@ from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
 
+from distill.dialects.alteration import ColumnAlteration as ColumnAlteration
+from distill.dialects.alteration import alteration_where as alteration_where
+from distill.dialects.alteration import type_constraints as type_constraints
+from distill.dialects.refusals import batch_hint as batch_hint
+from distill.dialects.refusals import explain_refusal, message_hint
+from distill.dialects.refusals import refusal_reason as refusal_reason
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
@@ -421,111 +427,6 @@ def render_for_script(
     return str(compiled).replace("\t", "    ").strip()
 
 
-# --- what alter_column asks for ---
-
-
-@dataclass(frozen=True)
-class ColumnAlteration:
-    """One `alter_column` as plain data, with Alembic's sentinels.
-
-    `server_default` and `comment` use False for "not changing" and None for "remove";
-    the other attributes use None for "not changing". `existing_*` describe the column
-    before the change, as far as the revision (or reflection) knows it.
-    """
-
-    table_name: str
-    column_name: str
-    schema: str | None = None
-    nullable: bool | None = None
-    server_default: Any = False
-    new_column_name: str | None = None
-    type_: TypeEngine[Any] | None = None
-    comment: str | Literal[False] | None = False
-    autoincrement: bool | None = None
-    existing_type: TypeEngine[Any] | None = None
-    existing_server_default: Any = False
-    existing_nullable: bool | None = None
-    existing_comment: str | None = None
-    existing_autoincrement: bool | None = None
-    kw: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        """The column's name after the change."""
-        return self.new_column_name or self.column_name
-
-    @property
-    def label(self) -> str:
-        """`schema.table.column`, for messages."""
-        table = f"{self.schema}.{self.table_name}" if self.schema else self.table_name
-        return f"{table}.{self.column_name}"
-
-    @property
-    def changes_type(self) -> bool:
-        """A new type is asked for."""
-        return self.type_ is not None
-
-    @property
-    def changes_nullable(self) -> bool:
-        """NULL / NOT NULL is asked for."""
-        return self.nullable is not None
-
-    @property
-    def changes_default(self) -> bool:
-        """A new server default, or its removal, is asked for."""
-        return self.server_default is not False
-
-    @property
-    def changes_comment(self) -> bool:
-        """A new comment, or its removal, is asked for."""
-        return self.comment is not False
-
-    @property
-    def changes_name(self) -> bool:
-        """The column is renamed."""
-        return self.new_column_name is not None and self.new_column_name != self.column_name
-
-    @property
-    def changes_autoincrement(self) -> bool:
-        """AUTO_INCREMENT is switched on or off (MySQL)."""
-        return self.autoincrement is not None
-
-    @property
-    def changes_definition(self) -> bool:
-        """Something beyond the name and the comment changes."""
-        return (
-            self.changes_type
-            or self.changes_nullable
-            or self.changes_default
-            or self.changes_autoincrement
-        )
-
-    def column_after(self) -> sa.Column[Any]:
-        """The best-known column after the change, on a stand-in table."""
-        type_ = self.type_ if self.type_ is not None else self.existing_type
-        nullable = self.nullable if self.nullable is not None else self.existing_nullable
-        default = self.server_default if self.changes_default else self.existing_server_default
-        comment = self.comment if self.changes_comment else self.existing_comment
-        autoincrement = (
-            self.autoincrement if self.autoincrement is not None else self.existing_autoincrement
-        )
-        args: list[Any] = []
-        if isinstance(default, (sa.Computed, sa.Identity)):
-            args.append(default._copy())
-            default = None
-        column: sa.Column[Any] = sa.Column(
-            self.name,
-            type_ if type_ is not None else sa.types.NULLTYPE,
-            *args,
-            nullable=True if nullable is None else nullable,
-            server_default=None if default is False else default,
-            comment=comment if isinstance(comment, str) else None,
-            autoincrement="auto" if autoincrement is None else autoincrement,
-        )
-        sa.Table(self.table_name, sa.MetaData(), column, schema=self.schema)
-        return column
-
-
 # --- the implementation ---
 
 _registry: dict[str, type[DialectImpl]] = {}
@@ -864,24 +765,11 @@ class DialectImpl:
 
     def explain_refusal(self, error: sa.exc.DBAPIError, *, where: str) -> DistillError:
         """A DistillError naming the directive, the database's reason and the likely fix."""
-        reason = refusal_reason(error)
-        hint = self.refusal_hint(error)
-        statement = " ".join(str(error.statement or "").split())
-        text = f"{where}: the database refused it: {reason}"
-        if hint:
-            text += f". {hint}"
-        if statement:
-            text += f" (statement: {statement})"
-        return DistillError(text)
+        return explain_refusal(error, where=where, hint=self.refusal_hint(error))
 
     def refusal_hint(self, error: sa.exc.DBAPIError) -> str | None:
         """What to do about a refusal; dialects know their error codes (here: SQLite's)."""
-        message = str(error.orig)
-        if "no such table" in message:
-            return "Check the table name (and schema=)"
-        if "no such column" in message:
-            return "Check the column name"
-        return None
+        return message_hint(error)
 
     def rename_table(
         self, old_table_name: str, new_table_name: str, *, schema: str | None = None
@@ -1105,19 +993,6 @@ class DialectImpl:
         )
 
 
-def batch_hint(table_name: str) -> str:
-    """How to do on SQLite what ALTER cannot: the batch (copy and move) mode."""
-    return (
-        f"use batch mode, which recreates the table: `with op.batch_alter_table("
-        f"{table_name!r}) as batch_op:` and call the same operation on batch_op"
-    )
-
-
-def alteration_where(alteration: ColumnAlteration) -> str:
-    """`alter_column('table', 'column')` for messages."""
-    return f"alter_column({alteration.table_name!r}, {alteration.column_name!r})"
-
-
 def constraint_where(verb: str, constraint: sa.Constraint) -> str:
     """`create_unique_constraint('uq', 'table')` and the like, for messages."""
     kinds = {
@@ -1133,24 +1008,6 @@ def constraint_where(verb: str, constraint: sa.Constraint) -> str:
     label = f"{table.schema}.{table.name}" if table.schema else table.name
     name = None if constraint.name is None else str(constraint.name)
     return f"{verb}_{kind}({name!r}, {label!r})"
-
-
-def type_constraints(
-    type_: TypeEngine[Any] | None, alteration: ColumnAlteration, *, old: bool
-) -> list[sa.Constraint]:
-    """The CHECK constraints a Boolean / Enum type makes for the column (create_constraint)."""
-    if type_ is None or not alteration.changes_type:
-        return []
-    name = alteration.column_name if old else alteration.name
-    column: sa.Column[Any] = sa.Column(name, type_)
-    table = sa.Table(alteration.table_name, sa.MetaData(), column, schema=alteration.schema)
-    return [c for c in table.constraints if not isinstance(c, sa.PrimaryKeyConstraint)]
-
-
-def refusal_reason(error: sa.exc.DBAPIError) -> str:
-    """The first line of the database's message (the driver's exception type if empty)."""
-    lines = str(error.orig).strip().splitlines()
-    return lines[0] if lines else type(error.orig).__name__
 
 
 def constraint_kind(constraint: sa.Constraint) -> str:
