@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from distill import __version__
 from distill.errors import DistillError
+
+if TYPE_CHECKING:
+    from distill.config import Config
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -26,7 +29,7 @@ class Options:
         self.raiseerr = raiseerr
         self.quiet = quiet
 
-    def config(self, must_exist: bool = True) -> Any:
+    def config(self, must_exist: bool = True) -> Config:
         """Build the Config the command runs with."""
         from distill.config import find_config
 
@@ -39,7 +42,7 @@ class Options:
         )
 
 
-def _run(ctx: click.Context, action: Callable[[Any], None], must_exist: bool = True) -> None:
+def _run(ctx: click.Context, action: Callable[[Config], None], must_exist: bool = True) -> None:
     """Run one command with the project's Config."""
     options: Options = ctx.obj
 
