@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import os
 from collections.abc import Iterator
@@ -299,16 +298,7 @@ def test_run_async_needs_an_open_transaction(sqlite_url: str) -> None:
     engine.dispose()
 
 
-def _needs_greenlet() -> None:
-    if importlib.util.find_spec("greenlet") is None:
-        message = "SQLAlchemy's asyncio support needs greenlet (pip install 'sqlalchemy[asyncio]')"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 def test_run_async_awaits_with_the_async_connection(tmp_path: os.PathLike[str]) -> None:
-    _needs_greenlet()
     import asyncio
 
     from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
