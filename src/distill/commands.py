@@ -69,7 +69,7 @@ def revision(
             "--autogenerate is not available in this version of distill yet; write the "
             "revision by hand (distill revision -m ...) until it lands"
         )
-    if sql and config.get_alembic_option("revision_environment") != "true":
+    if sql and not _revision_environment(config):
         raise DistillError(
             "Using --sql with the revision command when revision_environment is not "
             "configured does not make any sense"
@@ -117,7 +117,7 @@ def merge(
 
 def _revision_environment(config: Config) -> bool:
     """True when the project asks for env.py to run while writing revisions."""
-    return config.get_alembic_option("revision_environment") == "true"
+    return config.get_alembic_boolean_option("revision_environment")
 
 
 def _template_args_from_env(config: Config, script: ScriptDirectory, sql: bool) -> dict[str, Any]:
