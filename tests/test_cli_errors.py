@@ -195,3 +195,17 @@ def test_long_rev_id_refused_at_revision_time(tmp_path: Path) -> None:
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = distill(tmp_path, "upgrade")
     assert result.returncode == 2
+
+
+def test_missing_driver_says_what_to_install(tmp_path: Path) -> None:
+    project = new_project(tmp_path, "postgresql+nosuchdriver://bob:hunter2@127.0.0.1/x")
+    result = distill(project, "upgrade", "head")
+    assert_one_line_failure(result, "not installed", "pip install")
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_malformed_url_says_what_a_url_looks_like(tmp_path: Path) -> None:
+    project = new_project(tmp_path, "bob:hunter2@127.0.0.1/x")
+    result = distill(project, "upgrade", "head")
+    assert_one_line_failure(result, "dialect+driver://")
+    assert "hunter2" not in result.stdout + result.stderr

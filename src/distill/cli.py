@@ -73,8 +73,19 @@ def _guard(options: Options, action: Callable[[], None]) -> None:
 
 def _describe_unexpected(error: Exception) -> str:
     """One line for an exception distill did not raise itself."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+    if isinstance(error, NoSuchModuleError):
+        return (
+            f"{_first_line(error)}: the database driver in sqlalchemy.url is not installed; "
+            "install it (pip install 'distill[postgres]' for psycopg, 'distill[mysql]' for "
+            "PyMySQL) or fix the URL's dialect+driver"
+        )
+    if isinstance(error, ArgumentError) and "URL" in str(error):
+        return (
+            f"{_first_line(error)}: sqlalchemy.url must look like "
+            "dialect+driver://user:password@host:port/database (or sqlite:///path.db)"
+        )
     if isinstance(error, DBAPIError):
         detail = _first_line(error.orig) if error.orig is not None else _first_line(error)
         where = f" running: {_first_line_of(error.statement)}" if error.statement else ""
