@@ -96,3 +96,10 @@ def test_alembic_style_application_code_runs_under_the_drop_in(
             assert context.get_current_revision() == "aaa111"
         engine.dispose()
         assert ScriptDirectory.from_config(config).get_current_head() == "aaa111"
+
+
+def test_distill_command_is_alembics_module_name_for_the_api() -> None:
+    from distill import command
+
+    assert command.upgrade is commands.upgrade
+    assert set(command.__all__) >= {"upgrade", "downgrade", "stamp", "revision", "current"}

@@ -35,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
         "op",
         "compat",
     },
+    "command": {"commands"},
     "demo": {"errors", "config", "commands"},
     "cli": {"errors", "commands", "demo", "config", "runtime", "__init__"},
     "__init__": set(),
