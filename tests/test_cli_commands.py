@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -170,3 +173,20 @@ def test_python_api_matches_alembic_command_signatures() -> None:
         assert [(n, p.kind, p.default) for n, p in ours] == [
             (n, p.kind, p.default) for n, p in theirs
         ], name
+
+
+def test_edit_opens_the_revision_file_in_editor(tmp_path: Path) -> None:
+    project = new_project(tmp_path)
+    ok(project, "revision", "-m", "first", "--rev-id", "aaa111")
+    editor = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'a').write('# edited')\""
+    result = subprocess.run(
+        [sys.executable, "-m", "distill", "edit", "aaa1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EDITOR": editor},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    path = project / "migrations" / "versions" / "aaa111_first.py"
+    assert path.read_text().endswith("# edited")
