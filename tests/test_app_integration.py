@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_cli_commands import ok, versions
-from test_cli_errors import new_project, write_revision
+from cli_project import new_project, ok, versions, write_revision
 
 from distill import commands
 from distill.config import Config

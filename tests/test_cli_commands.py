@@ -7,25 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import sqlalchemy as sa
-from test_cli_errors import distill, new_project, tables, write_revision
-
-
-def ok(project: Path, *args: str) -> str:
-    """Run distill, assert success, return stdout."""
-    result = distill(project, *args)
-    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def versions(url: str) -> list[str]:
-    """The version table's rows."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return sorted(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
-    finally:
-        engine.dispose()
+from cli_project import new_project, ok, tables, versions, write_revision
 
 
 def create(table: str) -> tuple[str, str]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_cli_commands import versions
-from test_cli_errors import new_project, write_revision
+from cli_project import new_project, versions, write_revision
 
 from distill import commands
 from distill.config import Config

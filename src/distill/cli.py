@@ -107,8 +107,7 @@ def _first_line_of(text: str) -> str:
 
 def _first_line(error: BaseException) -> str:
     """The first line of an exception's message."""
-    text = str(error).strip() or repr(error)
-    return text.splitlines()[0]
+    return _first_line_of(str(error)) or repr(error)
 
 
 def _fail(message: str, code: int) -> None:

@@ -75,9 +75,6 @@ def revision(
             "configured does not make any sense"
         )
     script = _script(config)
-    template_args: dict[str, Any] = {}
-    if _revision_environment(config):
-        template_args = _template_args_from_env(config, script, sql)
     return script.generate_revision(
         rev_id or _new_rev_id(),
         message,
@@ -87,7 +84,7 @@ def revision(
         branch_labels=branch_label,
         version_path=version_path,
         depends_on=depends_on,
-        **template_args,
+        **_template_args_from_env(config, script, sql),
     )
 
 
@@ -101,9 +98,6 @@ def merge(
 ) -> Script | None:
     """Create a revision that merges two or more heads."""
     script = _script(config)
-    template_args: dict[str, Any] = {}
-    if _revision_environment(config):
-        template_args = _template_args_from_env(config, script, False)
     return script.generate_revision(
         rev_id or _new_rev_id(),
         message,
@@ -111,7 +105,7 @@ def merge(
         head=revisions,
         splice=splice,
         branch_labels=branch_label,
-        **template_args,
+        **_template_args_from_env(config, script, False),
     )
 
 
@@ -121,8 +115,11 @@ def _revision_environment(config: Config) -> bool:
 
 
 def _template_args_from_env(config: Config, script: ScriptDirectory, sql: bool) -> dict[str, Any]:
-    """Run env.py without migrating and collect its configure(template_args=...)."""
+    """With revision_environment, run env.py without migrating and collect its
+    configure(template_args=...); otherwise nothing."""
     collected: dict[str, Any] = {}
+    if not _revision_environment(config):
+        return collected
 
     def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
         collected.update(context.opts.get("template_args") or {})

@@ -13,7 +13,6 @@ Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,6 +31,7 @@ from distill.runtime.sink import (
     sqlite_transaction_support,
 )
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
+from distill.scripts.describe import first_paragraph
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Dialect, Transaction
@@ -152,11 +152,6 @@ class _Transaction:
         finally:
             if self._context._sqlite is not None:
                 self._context._sqlite.exit()
-
-
-def _first_paragraph(doc: str) -> str:
-    """The revision message: the docstring up to its first blank line."""
-    return re.split("\n\n", doc.strip())[0]
 
 
 def _one_line(text: str) -> str:
@@ -490,7 +485,7 @@ class MigrationContext:
             text = f"{parents} -> {revision.revision}"
         else:
             text = f"{revision.revision} -> {parents}"
-        doc = _first_paragraph(revision.doc)
+        doc = first_paragraph(revision.doc)
         return f"{text}, {doc}" if with_doc and doc else text
 
     def _info(self, step: Step) -> MigrationInfo:

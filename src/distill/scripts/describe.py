@@ -25,9 +25,14 @@ def long_doc(graph: RevisionGraph, rev: str) -> str:
     return graph.revisions[rev].doc.strip()
 
 
+def first_paragraph(doc: str) -> str:
+    """The revision message: a docstring up to its first blank line."""
+    return re.split("\n\n", doc.strip())[0]
+
+
 def short_doc(graph: RevisionGraph, rev: str) -> str:
     """The first paragraph of the docstring (the revision message)."""
-    return re.split("\n\n", long_doc(graph, rev))[0]
+    return first_paragraph(graph.revisions[rev].doc)
 
 
 def format_parents(graph: RevisionGraph, rev: str) -> str:

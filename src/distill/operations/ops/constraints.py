@@ -102,11 +102,10 @@ def _final_name(name: Any) -> str | None:
 
 
 @dataclass(frozen=True, eq=False, init=False)
-class CreateUniqueConstraintOp(AddConstraintOp):
-    """ALTER TABLE ... ADD CONSTRAINT ... UNIQUE."""
+class _ColumnListConstraintOp(AddConstraintOp):
+    """Shared shape of the constraints made of a list of columns (unique, primary key)."""
 
-    constraint_type: ClassVar[str] = "unique"
-    _constraint_class: ClassVar[type[sa.Constraint]] = sa.UniqueConstraint
+    _constraint_class: ClassVar[type[sa.Constraint]]
 
     constraint_name: str | None
     table_name: str
@@ -132,30 +131,47 @@ class CreateUniqueConstraintOp(AddConstraintOp):
         )
 
     @classmethod
-    def build_from(cls, constraint: sa.Constraint) -> CreateUniqueConstraintOp:
+    def build_from(cls, constraint: sa.Constraint) -> _ColumnListConstraintOp:
         table = _table_of(constraint)
-        assert isinstance(constraint, sa.UniqueConstraint)
-        kw: dict[str, Any] = dict(constraint.dialect_kwargs)
-        if constraint.deferrable:
-            kw["deferrable"] = constraint.deferrable
-        if constraint.initially:
-            kw["initially"] = constraint.initially
+        assert isinstance(constraint, cls._constraint_class)
         return cls(
             _final_name(constraint.name),
             table.name,
-            [column.name for column in constraint.columns],
+            [column.name for column in constraint.columns],  # type: ignore[attr-defined]
             schema=table.schema,
-            **kw,
+            **cls._options_of(constraint),
         )
 
+    @classmethod
+    def _options_of(cls, constraint: sa.Constraint) -> dict[str, Any]:
+        """The keyword arguments that rebuild `constraint`'s options."""
+        return dict(constraint.dialect_kwargs)
+
     def to_constraint(self, migration_context: SupportsOpts | None = None) -> sa.Constraint:
-        """The UniqueConstraint on a stand-in table."""
+        """The constraint on a stand-in table."""
         table = stand_in_table(
             metadata_for(migration_context), self.table_name, self.schema, self.columns
         )
-        return attach(
-            sa.UniqueConstraint(*self.columns, name=self.constraint_name, **self.kw), table
-        )
+        constraint_class: Any = self._constraint_class
+        return attach(constraint_class(*self.columns, name=self.constraint_name, **self.kw), table)
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class CreateUniqueConstraintOp(_ColumnListConstraintOp):
+    """ALTER TABLE ... ADD CONSTRAINT ... UNIQUE."""
+
+    constraint_type: ClassVar[str] = "unique"
+    _constraint_class: ClassVar[type[sa.Constraint]] = sa.UniqueConstraint
+
+    @classmethod
+    def _options_of(cls, constraint: sa.Constraint) -> dict[str, Any]:
+        """Dialect options plus DEFERRABLE / INITIALLY."""
+        options = dict(constraint.dialect_kwargs)
+        if constraint.deferrable:
+            options["deferrable"] = constraint.deferrable
+        if constraint.initially:
+            options["initially"] = constraint.initially
+        return options
 
     def describe(self) -> str:
         """One line saying what the op does."""
@@ -163,54 +179,11 @@ class CreateUniqueConstraintOp(AddConstraintOp):
 
 
 @dataclass(frozen=True, eq=False, init=False)
-class CreatePrimaryKeyOp(AddConstraintOp):
+class CreatePrimaryKeyOp(_ColumnListConstraintOp):
     """ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY."""
 
     constraint_type: ClassVar[str] = "primarykey"
     _constraint_class: ClassVar[type[sa.Constraint]] = sa.PrimaryKeyConstraint
-
-    constraint_name: str | None
-    table_name: str
-    columns: tuple[str, ...]
-    schema: str | None
-    kw: dict[str, Any]
-
-    def __init__(
-        self,
-        constraint_name: str | None,
-        table_name: str,
-        columns: Sequence[str],
-        *,
-        schema: str | None = None,
-        **kw: Any,
-    ) -> None:
-        self._init(
-            constraint_name=constraint_name,
-            table_name=table_name,
-            columns=tuple([columns] if isinstance(columns, str) else columns),
-            schema=schema,
-            kw=kw,
-        )
-
-    @classmethod
-    def build_from(cls, constraint: sa.Constraint) -> CreatePrimaryKeyOp:
-        table = _table_of(constraint)
-        assert isinstance(constraint, sa.PrimaryKeyConstraint)
-        return cls(
-            _final_name(constraint.name),
-            table.name,
-            [column.name for column in constraint.columns],
-            schema=table.schema,
-            **constraint.dialect_kwargs,
-        )
-
-    def to_constraint(self, migration_context: SupportsOpts | None = None) -> sa.Constraint:
-        """The PrimaryKeyConstraint on a stand-in table."""
-        table = stand_in_table(
-            metadata_for(migration_context), self.table_name, self.schema, self.columns
-        )
-        constraint = sa.PrimaryKeyConstraint(*self.columns, name=self.constraint_name, **self.kw)
-        return attach(constraint, table)
 
     def describe(self) -> str:
         """One line saying what the op does."""
