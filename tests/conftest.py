@@ -18,6 +18,53 @@ BACKENDS = ("sqlite", "postgresql", "mysql")
 DatabaseFactory = Callable[[str], str]
 
 
+SERVER_BACKENDS = ("postgresql", "mysql")
+SERVER_FIXTURES = {"pg_url", "mysql_url"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--quick`: the inner-loop subset (SQLite only, no Alembic subprocess parity)."""
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help="run only what needs no database server and no Alembic subprocess (inner loop)",
+    )
+
+
+def _quick(config: pytest.Config) -> bool:
+    return bool(config.getoption("--quick"))
+
+
+def _needs_server(item: pytest.Item) -> bool:
+    """True when the test asks for a PostgreSQL or MariaDB database."""
+    names = set(getattr(item, "fixturenames", ()))
+    if names & SERVER_FIXTURES:
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "new_database" not in names:
+        return False
+    wanted = set(SERVER_BACKENDS) | SERVER_FIXTURES
+    return any(isinstance(value, str) and value in wanted for value in callspec.params.values())
+
+
+def _runs_alembic(item: pytest.Item) -> bool:
+    """True for tests comparing with real Alembic projects run in subprocesses."""
+    module = getattr(item, "module", None)
+    return module is not None and "make_project" in vars(module)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --quick, leave out server databases and Alembic subprocess parity."""
+    if not _quick(config):
+        return
+    if IN_CI:
+        raise pytest.UsageError("--quick is for the inner loop; CI runs the whole suite")
+    kept = [item for item in items if not (_needs_server(item) or _runs_alembic(item))]
+    dropped = [item for item in items if item not in kept]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
 def _unavailable(name: str, error: Exception) -> None:
     """Fail under CI (a missing database is a broken CI), skip on a laptop without it."""
     message = f"{name} is not reachable ({error.__class__.__name__}: {error}); see DESIGN.md"
@@ -34,8 +81,9 @@ def _server_url(base: str, database: str) -> str:
 class _Databases:
     """Creates fresh databases and drops them all at the end of a test."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, quick: bool = False) -> None:
         self.tmp_path = tmp_path
+        self.quick = quick
         self.created: list[tuple[str, str]] = []
 
     def __call__(self, backend: str) -> str:
@@ -43,6 +91,8 @@ class _Databases:
         name = f"distill_{uuid.uuid4().hex[:12]}"
         if backend == "sqlite":
             return f"sqlite:///{self.tmp_path}/{name}.db"
+        if self.quick:
+            pytest.skip(f"--quick leaves out {backend}; the full suite runs it")
         admin_url, create = {
             "postgresql": (PG_URL, f'CREATE DATABASE "{name}"'),
             "mysql": (MYSQL_URL, f"CREATE DATABASE `{name}`"),
@@ -71,9 +121,9 @@ class _Databases:
 
 
 @pytest.fixture
-def new_database(tmp_path: Path) -> Iterator[DatabaseFactory]:
+def new_database(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
     """A function that makes a fresh database on a backend; all are dropped afterwards."""
-    databases = _Databases(tmp_path)
+    databases = _Databases(tmp_path, quick=_quick(request.config))
     try:
         yield databases
     finally:
