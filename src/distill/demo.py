@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from distill.config import Config
 
-MODELS = '''\
+SQLMODEL_MODELS = '''\
 """The models of the demo app (SQLModel's tutorial shapes)."""
 
 from sqlmodel import Field, SQLModel
@@ -37,6 +37,46 @@ class Product(SQLModel, table=True):
     name: str
     price: float
     price_cents: int | None = None
+
+
+metadata = SQLModel.metadata
+'''
+
+SQLALCHEMY_MODELS = '''\
+"""The models of the demo app, in plain SQLAlchemy (SQLModel is not installed)."""
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(index=True)
+    email: Mapped[str]
+
+
+class Post(Base):
+    __tablename__ = "post"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    body: Mapped[str] = mapped_column(default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class Product(Base):
+    __tablename__ = "product"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    price: Mapped[float]
+    price_cents: Mapped[int | None]
+
+
+metadata = Base.metadata
 '''
 
 FIRST_REVISION = '''\
@@ -115,9 +155,10 @@ def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) ->
         commands.init(config, "migrations")
         _set_url(folder / "distill.ini", database)
         config = _config(folder)
-        (folder / "models.py").write_text(MODELS)
+        flavour, models = _models()
+        (folder / "models.py").write_text(models)
         _point_env_at_models(folder / "migrations" / "env.py")
-        out.note("models.py: SQLModel User, Post, Product; env.py: target_metadata")
+        out.note(f"models.py: {flavour} User, Post, Product; env.py: target_metadata")
 
         out.step('distill revision -m "create user post product"', "first revision")
         first = commands.revision(config, "create user post product", rev_id="1a2b3c4d5e6f")
@@ -148,6 +189,15 @@ def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) ->
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _models() -> tuple[str, str]:
+    """SQLModel's models when SQLModel is installed, the same in plain SQLAlchemy otherwise."""
+    import importlib.util
+
+    if importlib.util.find_spec("sqlmodel") is not None:
+        return "SQLModel", SQLMODEL_MODELS
+    return "SQLAlchemy", SQLALCHEMY_MODELS
+
+
 def _config(folder: Path) -> Config:
     """The demo project's config (distill.ini once init has written it)."""
     from distill.config import Config
@@ -173,7 +223,7 @@ def _point_env_at_models(env_py: Path) -> None:
         text = text.replace(
             marker,
             "import sys\nsys.path.insert(0, str(__import__('pathlib').Path(__file__).parents[1]))\n"
-            "from models import SQLModel  # noqa: E402\n\ntarget_metadata = SQLModel.metadata",
+            "from models import metadata  # noqa: E402\n\ntarget_metadata = metadata",
         )
         env_py.write_text(text)
 
