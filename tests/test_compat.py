@@ -82,7 +82,7 @@ def test_mapping_never_changes_distills_own_modules() -> None:
 
     # Python sets a loaded submodule on its parent; that parent must be a stand-in
     assert vars(distill.operations) == before
-    assert distill.operations.base is sys.modules["distill.operations.base"]
+    assert not hasattr(distill.operations, "base")
 
 
 def test_default_impl_subclass_with_dialect_name_becomes_that_dialects_impl(

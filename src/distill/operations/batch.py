@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.types import TypeEngine
 
-    from distill.operations.base import IndexColumn
+    from distill.operations.schema_objects import IndexColumn
 
 Recreate = Literal["auto", "always", "never"]
 
