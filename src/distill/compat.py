@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-# The Alembic API level distill's drop-in answers to (ALEMBIC-FACTS.md).
+# The Alembic API level distill's drop-in answers to (alembic.__version__ under it).
 ALEMBIC_API_VERSION = "1.20.1"
 
 # alembic module name -> the distill module(s) serving it; None: an empty package.
