@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -111,6 +112,17 @@ def _always(op: Any) -> None:
         batch_op.add_column(sa.Column("age", sa.Integer))
 
 
+def _column_moves(op: Any) -> None:
+    with op.batch_alter_table("account", copy_from=account(), recreate="always") as batch_op:
+        batch_op.alter_column("email", insert_before="name")
+        batch_op.alter_column("flag", new_column_name="active", insert_after="id")
+
+
+def _column_moves_ignored_by_alter(op: Any) -> None:
+    with op.batch_alter_table("account") as batch_op:
+        batch_op.alter_column("email", nullable=False, insert_after="id")
+
+
 def _execute_inside(op: Any) -> None:
     with op.batch_alter_table("account", copy_from=account()) as batch_op:
         batch_op.execute("UPDATE account SET name = 'x' WHERE name IS NULL")
@@ -129,6 +141,7 @@ def _execute_inside(op: Any) -> None:
         ("sqlite", _only_additions),
         ("sqlite", _always),
         ("sqlite", _execute_inside),
+        ("postgresql", _column_moves_ignored_by_alter),
         ("postgresql", _always),
         ("postgresql", _only_additions),
         ("mysql", _always),
@@ -137,6 +150,22 @@ def _execute_inside(op: Any) -> None:
 )
 def test_offline_batch_script_is_alembics(dialect: str, run: Callable[[Any], None]) -> None:
     assert comparable(distill_script(dialect, run)) == comparable(alembic_script(dialect, run))
+
+
+def test_alter_column_places_the_column_in_the_recreated_table() -> None:
+    """Alembic documents insert_before / insert_after for alter_column, but its rebuild
+    leaves the column where it was; distill places it as asked."""
+
+    def columns(script: str) -> list[str]:
+        create = script.split(";")[0]
+        return [line.split()[0] for line in create.splitlines()[1:7]]
+
+    ours = columns(distill_script("sqlite", _column_moves))
+    assert ours.index("email") < ours.index("name")
+    assert ours.index("active") > ours.index("id")
+    assert columns(alembic_script("sqlite", _column_moves)) == [
+        "id", "name", "email", "active", "org_id", "parent_id"
+    ]  # fmt: skip
 
 
 def test_a_type_change_on_sqlite_is_left_to_the_column_affinity() -> None:
@@ -161,6 +190,34 @@ def test_a_type_change_on_sqlite_is_left_to_the_column_affinity() -> None:
 def retype_always(op: Any) -> None:
     with op.batch_alter_table("account", copy_from=account(), recreate="always") as batch_op:
         batch_op.alter_column("name", type_=sa.DateTime)
+
+
+BATCH_DIRECTIVES = [
+    "add_column",
+    "alter_column",
+    "drop_column",
+    "create_index",
+    "drop_index",
+    "create_unique_constraint",
+    "create_foreign_key",
+    "create_check_constraint",
+    "create_primary_key",
+    "create_exclude_constraint",
+    "drop_constraint",
+    "create_table_comment",
+    "drop_table_comment",
+]
+
+
+@pytest.mark.parametrize("name", BATCH_DIRECTIVES)
+def test_batch_directive_signatures_match_alembic(name: str) -> None:
+    from alembic.operations import BatchOperations as AlembicBatchOperations
+
+    def shape(function: Any) -> list[tuple[str, Any, Any]]:
+        params = list(inspect.signature(function).parameters.values())[1:]
+        return [(p.name, p.kind, p.default) for p in params]
+
+    assert shape(getattr(BatchOperations, name)) == shape(getattr(AlembicBatchOperations, name))
 
 
 def test_offline_rebuild_without_copy_from_says_so() -> None:

@@ -24,7 +24,13 @@ from distill.errors import (
     RangeNotAllowed,
     ResolutionError,
 )
-from distill.graph import Revision, RevisionGraph, Step, check_revision_id
+from distill.graph import (
+    Revision,
+    RevisionGraph,
+    Step,
+    check_new_revision_id,
+    check_revision_id,
+)
 
 TWO_HEADS = (
     "Multiple head revisions are present for given argument 'head'; please specify a "
@@ -260,6 +266,16 @@ def test_revision_id_characters() -> None:
     check_revision_id("abc_123")
     message = error(lambda: graph(rev("a+b")), GraphError)
     assert message.startswith("/p/versions/a+b.py: Character(s) '+' not allowed")
+
+
+def test_new_revision_ids_also_fit_the_version_table_unpadded() -> None:
+    check_new_revision_id("a" * 32)
+    assert "33 characters long" in error(lambda: check_new_revision_id("a" * 33))
+    assert "surrounding whitespace" in error(lambda: check_new_revision_id(" abc"))
+    assert "not allowed" in error(lambda: check_new_revision_id("a-b"))
+    # an existing revision file keeps working with an id a new one may not have
+    check_revision_id("a" * 33)
+    assert graph(rev("a" * 33)).heads == ("a" * 33,)
 
 
 # ---------------------------------------------------------------------- resolve

@@ -1,4 +1,8 @@
-"""The import direction of DESIGN.md holds: each layer imports only from layers below it."""
+"""The import direction of DESIGN.md holds: each layer imports only from layers below it.
+
+compat loads the modules it serves by name, so its edges come from its table
+(`compat.served_modules()`) as well as from its import statements.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from distill import compat
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "distill"
 
@@ -21,7 +27,20 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},
-    "compat": {"errors"},
+    # compat serves alembic.command from commands, and commands turns compat on while
+    # env.py runs: the one pair of layers that reach each other (compat only by name)
+    "compat": {
+        "autogenerate",
+        "commands",
+        "config",
+        "context",
+        "dialects",
+        "errors",
+        "op",
+        "operations",
+        "runtime",
+        "scripts",
+    },
     "commands": {
         "autogenerate",
         "errors",
@@ -52,6 +71,14 @@ def _component(path: Path) -> str:
     return relative.parts[0].removesuffix(".py")
 
 
+def _component_of_module(name: str) -> str | None:
+    """The distill component a dotted module name belongs to; None outside distill."""
+    parts = name.split(".")
+    if parts[0] != "distill":
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in COMPONENTS else "__init__"
+
+
 def _distill_imports(path: Path) -> set[str]:
     """Top-level distill components imported anywhere in the file."""
     found: set[str] = set()
@@ -64,11 +91,17 @@ def _distill_imports(path: Path) -> set[str]:
                 names = [f"distill.{alias.name}" for alias in node.names]
             else:
                 names = [node.module]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "distill":
-                found.add(parts[1] if len(parts) > 1 and parts[1] in COMPONENTS else "__init__")
+        found.update(c for c in map(_component_of_module, names) if c is not None)
+    if path == SRC / "compat.py":
+        found.update(_compat_table_edges())
     return found
+
+
+def _compat_table_edges() -> set[str]:
+    """The components compat's table serves alembic names from."""
+    served = {_component_of_module(name) for name in compat.served_modules()}
+    assert None not in served, "compat's table names a module outside distill"
+    return {c for c in served if c is not None}
 
 
 SOURCES = sorted(p for p in SRC.rglob("*.py") if "templates" not in p.parts)
@@ -80,6 +113,24 @@ def test_module_imports_only_lower_layers(path: Path) -> None:
     assert component in ALLOWED, f"{component} is not placed in a layer: add it to ALLOWED"
     wrong = _distill_imports(path) - ALLOWED[component] - {component}
     assert not wrong, f"{path.relative_to(SRC)} imports {sorted(wrong)} from a higher layer"
+
+
+def test_compat_layer_lists_exactly_the_components_its_table_serves() -> None:
+    # a component dropped from the table leaves no stale allowance behind
+    assert ALLOWED["compat"] == _distill_imports(SRC / "compat.py") - {"compat"}
+
+
+def test_layers_form_no_cycle_but_the_compat_commands_pair() -> None:
+    edges = {c: ALLOWED[c] - {c} for c in ALLOWED}
+    edges["commands"] = edges["commands"] - {"compat"}
+
+    def below(component: str, seen: tuple[str, ...]) -> None:
+        assert component not in seen, f"layers form a cycle: {' -> '.join((*seen, component))}"
+        for lower in edges[component]:
+            below(lower, (*seen, component))
+
+    for component in edges:
+        below(component, ())
 
 
 def test_package_never_imports_alembic() -> None:

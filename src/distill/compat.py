@@ -1,12 +1,15 @@
 """While distill runs a project, `import alembic...` resolves to distill's own modules.
 
-Each `alembic.*` name in MODULES is served from the distill module(s) it lists. A leaf
-name with a single source is that very distill module; a package name, or a name
-gathering several sources or ALIASES, is a stand-in module holding the names of its
-sources, so that Python's import machinery sets submodule attributes on the stand-in
-and never on distill's own modules. A stand-in package imports a mapped submodule
-when it is first used as an attribute, so `alembic.operations.ops.X` works after a
-plain `import alembic` without importing every module up front.
+Each `alembic.*` name in MODULES is served from the distill module(s) it lists; ALIASES
+adds the names distill spells differently. Those two tables are the only places naming
+distill modules, which are loaded by name when an alembic name is first imported
+(`served_modules()` lists them for the layer check). A leaf name with a single source
+is that very distill module; a package name, or a name gathering several sources or
+ALIASES, is a stand-in module holding the names of its sources, so that Python's import
+machinery sets submodule attributes on the stand-in and never on distill's own modules.
+A stand-in package imports a mapped submodule when it is first used as an attribute, so
+`alembic.operations.ops.X` works after a plain `import alembic` without importing every
+module up front.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-# The Alembic API level distill's drop-in answers to (ALEMBIC-FACTS.md).
+# The Alembic API level distill's drop-in answers to (alembic.__version__ under it).
 ALEMBIC_API_VERSION = "1.20.1"
 
 # alembic module name -> the distill module(s) serving it; None: an empty package.
@@ -79,6 +82,14 @@ ALIASES: dict[str, dict[str, str]] = {
 
 # Names that have submodules of their own in MODULES.
 PACKAGES = {name.rpartition(".")[0] for name in MODULES if "." in name}
+
+
+def served_modules() -> set[str]:
+    """Every distill module the two tables name: compat's real dependencies."""
+    modules = {source for name in MODULES for source in _sources(name)}
+    for names in ALIASES.values():
+        modules.update(target.partition(":")[0] for target in names.values())
+    return modules
 
 
 def _sources(name: str) -> tuple[str, ...]:

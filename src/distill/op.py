@@ -19,8 +19,8 @@ from distill.dialects.base import InlineLiteral
 from distill.dialects.base import inline_literal as _inline_literal
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations, active_operations
-from distill.operations.base import IndexColumn
 from distill.operations.ops import MigrateOperation
+from distill.operations.schema_objects import IndexColumn
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

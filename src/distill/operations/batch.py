@@ -31,9 +31,12 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.types import TypeEngine
 
-    from distill.operations.base import IndexColumn
+    from distill.operations.schema_objects import IndexColumn
 
 Recreate = Literal["auto", "always", "never"]
+
+# The keywords placing a column in a recreated table; an ALTER has no use for them.
+_PLACEMENT = ("insert_before", "insert_after")
 
 # What each recorded call does to the new table definition.
 _APPLY: dict[str, Callable[..., None]] = {}
@@ -123,6 +126,12 @@ class _Recorder:
         raise _does_not_apply("rename_table")
 
 
+def _placement(insert_before: str | None, insert_after: str | None) -> dict[str, str]:
+    """The insert_before / insert_after options given, as the keywords ops carry them in."""
+    given = dict(zip(_PLACEMENT, (insert_before, insert_after), strict=True))
+    return {key: value for key, value in given.items() if value}
+
+
 def _does_not_apply(method: str) -> DistillError:
     return DistillError(
         f"The {method} method does not apply to a batch table alter operation; call "
@@ -159,11 +168,6 @@ class BatchOperations(Operations):
         inline_primary_key: bool | None = None,
     ) -> None:
         """Add a column; insert_before / insert_after place it (the table is recreated)."""
-        placement = {
-            key: value
-            for key, value in (("insert_before", insert_before), ("insert_after", insert_after))
-            if value
-        }
         self.invoke(
             AddColumnOp(
                 self.table_name,
@@ -172,7 +176,7 @@ class BatchOperations(Operations):
                 if_not_exists=if_not_exists,
                 inline_references=inline_references,
                 inline_primary_key=inline_primary_key,
-                **placement,
+                **_placement(insert_before, insert_after),
             )
         )
 
@@ -194,10 +198,7 @@ class BatchOperations(Operations):
         **kw: Any,
     ) -> None:
         """Change a column; insert_before / insert_after move it when the table is recreated."""
-        if insert_before:
-            kw["insert_before"] = insert_before
-        if insert_after:
-            kw["insert_after"] = insert_after
+        kw.update(_placement(insert_before, insert_after))
         super().alter_column(
             self.table_name,
             column_name,
@@ -489,11 +490,7 @@ class _Batch:
                 kw = dict(call.kw)
                 if call.method == "alter_column":
                     alteration: ColumnAlteration = call.args[0]
-                    options = {
-                        k: v
-                        for k, v in alteration.kw.items()
-                        if k not in ("insert_before", "insert_after")
-                    }
+                    options = {k: v for k, v in alteration.kw.items() if k not in _PLACEMENT}
                     getattr(impl, call.method)(replace(alteration, kw=options))
                     continue
                 getattr(impl, call.method)(*call.args, **kw)

@@ -48,7 +48,7 @@ class _NotLiteral:
 
 
 def is_revision_file(name: str, sourceless: bool = False, existing: Container[str] = ()) -> bool:
-    """Whether a file name in a version location is a revision file (ALEMBIC-FACTS §6.2).
+    """Whether a file name in a version location is a revision file, by Alembic's rules.
 
     `existing` holds the other names in the same folder: with `sourceless`, a .pyc is
     skipped when its .py is there, a .pyo when its .py or .pyc is.

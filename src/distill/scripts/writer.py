@@ -18,15 +18,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from distill.config import write_text
 from distill.errors import ConfigError, GraphError, MultipleHeads, ResolutionError, ScriptError
-from distill.graph import Revision
+from distill.graph import Revision, check_new_revision_id
 from distill.scripts.describe import comma
 
 if TYPE_CHECKING:
     from distill.config import PostWriteHookConfig
     from distill.scripts.directory import ScriptDirectory
 
-VERSION_NUM_LENGTH = 32  # alembic_version.version_num is VARCHAR(32)
-ILLEGAL_ID_CHARACTERS = frozenset("@-+:")
 REVISION_SCRIPT_TOKEN = "REVISION_SCRIPT_FILENAME"
 FILE_TEMPLATE_TOKENS = ("rev", "slug", "epoch", "year", "month", "day", "hour", "minute", "second")
 
@@ -45,24 +43,11 @@ def new_rev_id() -> str:
 
 
 def verify_rev_id(rev_id: str) -> None:
-    """Refuse an id the version table or the identifier syntax cannot hold."""
-    illegal = sorted(ILLEGAL_ID_CHARACTERS.intersection(rev_id))
-    if illegal:
-        raise ScriptError(
-            f"Character(s) '{', '.join(illegal)}' not allowed in revision identifier "
-            f"'{rev_id}'; use letters, digits and underscores (--rev-id)"
-        )
-    if len(rev_id) > VERSION_NUM_LENGTH:
-        raise ScriptError(
-            f"Revision identifier '{rev_id}' is {len(rev_id)} characters long, but the "
-            f"version table column (version_num) holds at most {VERSION_NUM_LENGTH}; "
-            "choose a shorter --rev-id"
-        )
-    if not rev_id.strip() or rev_id != rev_id.strip():
-        raise ScriptError(
-            f"Revision identifier {rev_id!r} is empty or has surrounding whitespace; "
-            "choose another --rev-id"
-        )
+    """Refuse an id the identifier syntax or the version table cannot hold."""
+    try:
+        check_new_revision_id(rev_id)
+    except ResolutionError as error:
+        raise ScriptError(f"{error.message}; choose another --rev-id") from None
 
 
 def create_date(timezone: str | None) -> datetime.datetime:

@@ -8,8 +8,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from distill.dialects.alteration import ColumnAlteration
-from distill.operations.base import SupportsOpts
 from distill.operations.ops.base import AlterTableOp, NotReversible, qualified_name
+from distill.operations.schema_objects import SupportsOpts
 
 
 @dataclass(frozen=True, eq=False, init=False)

@@ -11,7 +11,8 @@ from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 
 from distill.errors import DistillError
-from distill.operations.base import (
+from distill.operations.ops.base import MigrateOperation, NotReversible, qualified_name, sql_text
+from distill.operations.schema_objects import (
     SupportsOpts,
     attach,
     build_exclude_constraint,
@@ -21,7 +22,6 @@ from distill.operations.base import (
     rebind,
     stand_in_table,
 )
-from distill.operations.ops.base import MigrateOperation, NotReversible, qualified_name, sql_text
 
 
 class AddConstraintOp(MigrateOperation):

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from distill.errors import DistillError
-from distill.operations.base import IndexColumn, SupportsOpts, build_index, metadata_for
 from distill.operations.ops.base import MigrateOperation, NotReversible, qualified_name
+from distill.operations.schema_objects import IndexColumn, SupportsOpts, build_index, metadata_for
 
 
 @dataclass(frozen=True, eq=False, init=False)

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.sql.schema import SchemaItem
 
 from distill.dialects.base import sorted_constraints
-from distill.operations.base import SupportsOpts, build_table, metadata_for
 from distill.operations.ops.base import (
     AlterTableOp,
     MigrateOperation,
     NotReversible,
     qualified_name,
 )
+from distill.operations.schema_objects import SupportsOpts, build_table, metadata_for
 
 
 @dataclass(frozen=True, eq=False, init=False)

@@ -1,4 +1,4 @@
-"""SQLAlchemy objects built from op data: tables, columns and indexes.
+"""SQLAlchemy objects built from op data: tables, columns, indexes and constraints.
 
 Every table is built on a fresh MetaData that carries the naming convention of the
 configured `target_metadata`, so unnamed constraints and indexes get the names the
