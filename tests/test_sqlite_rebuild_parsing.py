@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from distill.dialects.base import ColumnAlteration
+from distill.dialects.alteration import ColumnAlteration
 from distill.dialects.rebuild_plan import TableRebuild, temp_table_name
 from distill.dialects.sqlite_schema import (
     normalized,

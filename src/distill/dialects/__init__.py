@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from distill.dialects.base import DialectImpl, Sink, impl_class, render_for_script
+from distill.dialects.base import DialectImpl, Sink, impl_class
+from distill.dialects.ddl import render_for_script
 
 __all__ = ["DialectImpl", "Sink", "impl_for", "render_for_script"]
 

@@ -20,13 +20,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    ColumnRename,
-    DialectImpl,
-    alter_table,
-    format_column,
-)
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.base import DialectImpl
+from distill.dialects.ddl import ColumnRename, alter_table, format_column
 
 
 class IgnoringError(ExecutableDDLElement):

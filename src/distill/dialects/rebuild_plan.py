@@ -14,10 +14,8 @@ from sqlalchemy.sql.elements import ColumnClause, conv
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    constraint_kind,
-)
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.base import constraint_kind
 from distill.dialects.sqlite_schema import normalized, referenced_names, rename_identifiers
 from distill.errors import DistillError
 

@@ -17,14 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    DialectImpl,
-    Sink,
-    alteration_where,
-    constraint_where,
-    sorted_constraints,
-)
+from distill.dialects.alteration import ColumnAlteration, alteration_where
+from distill.dialects.base import DialectImpl, Sink, constraint_where
+from distill.dialects.ddl import sorted_constraints
 from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
 from distill.dialects.sqlite_rebuild import rebuild_sqlite_table
 from distill.dialects.sqlite_schema import reflect_table

@@ -9,14 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from distill.dialects.base import (
-    ColumnRename,
-    DialectImpl,
-    RenameTable,
-    constraint_kind,
-    refusal_reason,
-)
+from distill.dialects.base import DialectImpl, constraint_kind
+from distill.dialects.ddl import ColumnRename, RenameTable
 from distill.dialects.rebuild_plan import TableRebuild
+from distill.dialects.refusals import refusal_reason
 from distill.dialects.sqlite_schema import (
     pragma,
     quote_identifier,

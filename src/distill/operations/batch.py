@@ -20,7 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.util import immutabledict
 
-from distill.dialects.base import ColumnAlteration, DialectImpl, sorted_constraints
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.base import DialectImpl
+from distill.dialects.ddl import sorted_constraints
 from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
 from distill.dialects.sqlite_rebuild import copy_and_move
 from distill.errors import DistillError

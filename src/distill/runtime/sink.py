@@ -137,7 +137,7 @@ class ScriptSink:
 
     def render(self, statement: Executable | str) -> str:
         """The SQL text of `statement` for this dialect (DDL never takes literal binds)."""
-        from distill.dialects.base import render_for_script
+        from distill.dialects.ddl import render_for_script
 
         return render_for_script(statement, self.dialect, literal_binds=self.literal_binds)
 

@@ -27,8 +27,8 @@ from sqlalchemy.sql.elements import TextClause as TextClause
 from sqlalchemy.sql.elements import conv as conv
 from sqlalchemy.sql.schema import SchemaItem as SchemaItem
 
-from distill.dialects.base import ColumnAlteration as ColumnAlteration
-from distill.dialects.base import sorted_constraints as sorted_constraints
+from distill.dialects.alteration import ColumnAlteration as ColumnAlteration
+from distill.dialects.ddl import sorted_constraints as sorted_constraints
 from distill.errors import DistillError as DistillError
 from distill.operations.base import IndexColumn as IndexColumn
 from distill.operations.base import SupportsOpts as SupportsOpts
