@@ -45,7 +45,7 @@ from distill.dialects.ddl import (
     sorted_constraints,
     sorted_indexes,
 )
-from distill.dialects.reflection import reflected_column
+from distill.dialects.reflection import reflect_table, reflected_column
 from distill.dialects.refusals import batch_hint, explain_refusal, message_hint
 from distill.errors import DistillError
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import ReflectedColumn
     from sqlalchemy.engine.mock import MockConnection
 
-    from distill.dialects.rebuild_plan import TableRebuild
+    from distill.dialects.table_rebuild import TableRebuild
 
 
 class Sink(Protocol):
@@ -104,6 +104,7 @@ class DialectImpl:
     drop_index_needs_table: bool = False  # DROP INDEX ix ON table
     can_rename_table: bool = True  # ALTER TABLE ... RENAME TO
     can_rebuild_table: bool = False  # the *_by_rebuild hooks recreate the table
+    rebuild_casts_types: bool = True  # a recreated table's copy CASTs a changed type family
     constraint_names_per_schema: bool = False  # a constraint name is unique in the schema
     supports_constraint_if_exists: bool = False  # DROP CONSTRAINT IF EXISTS
     supports_exclude_constraints: bool = False  # EXCLUDE USING ... (PostgreSQL)
@@ -539,6 +540,24 @@ class DialectImpl:
         raise DistillError(
             f"{where}: {self.name} has no guarded online rebuild of table {table_name}; "
             f"{batch_hint(table_name)}"
+        )
+
+    def reflect_for_rebuild(
+        self,
+        connection: sa.Connection,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        reflect_args: Sequence[Any] = (),
+        reflect_kwargs: Mapping[str, Any] | None = None,
+    ) -> sa.Table:
+        """The table's full current definition, read to recreate it (SQLAlchemy's reflection)."""
+        return reflect_table(
+            connection,
+            table_name,
+            schema=schema,
+            reflect_args=reflect_args,
+            reflect_kwargs=reflect_kwargs,
         )
 
     # --- pieces the directives share; dialects override these ---
