@@ -47,6 +47,7 @@ from distill.dialects.ddl import (
 )
 from distill.dialects.reflection import reflect_table, reflected_column
 from distill.dialects.refusals import batch_hint, explain_refusal, message_hint
+from distill.dialects.run_hooks import RunHooks
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
@@ -83,8 +84,9 @@ class Sink(Protocol):
 _registry: dict[str, type[DialectImpl]] = {}
 
 
-class DialectImpl:
-    """Turns op objects into SQL for one backend; the flags say what that backend can do."""
+class DialectImpl(RunHooks):
+    """Turns op objects into SQL for one backend; the flags say what that backend can do,
+    the hooks of RunHooks (run_hooks.py) what the runtime asks about its connection."""
 
     dialect_names: ClassVar[tuple[str, ...]] = ()
 

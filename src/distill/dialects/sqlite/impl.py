@@ -20,8 +20,10 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from distill.dialects.alteration import ColumnAlteration, alteration_where
 from distill.dialects.base import DialectImpl, Sink, constraint_where
 from distill.dialects.ddl import sorted_constraints
+from distill.dialects.run_hooks import DDLTransactions
 from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
 from distill.dialects.sqlite.stored_schema import reflect_table
+from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
 from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 
@@ -34,8 +36,8 @@ class SQLiteImpl(DialectImpl):
 
     dialect_names = ("sqlite",)
 
-    # pysqlite runs DDL outside transactions unless told otherwise; distill's runtime
-    # opens real transactions (BEGIN), so SQLite DDL rolls back as on PostgreSQL.
+    # pysqlite runs DDL outside transactions unless told otherwise; ddl_transactions()
+    # makes it BEGIN for real, so SQLite DDL rolls back as on PostgreSQL.
     can_rollback_ddl = True
     can_alter_column = False
     can_alter_constraints = False
@@ -57,6 +59,11 @@ class SQLiteImpl(DialectImpl):
         if version is not None:
             self.can_drop_column = tuple(version) >= (3, 35, 0)
             self.can_rename_column = tuple(version) >= (3, 25, 0)
+
+    @classmethod
+    def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
+        """The take-over that makes the sqlite3 driver BEGIN before DDL (transactions.py)."""
+        return sqlite_ddl_transactions(connection)
 
     def inline_in_add_column(self, constraint: sa.Constraint, inline_references: bool) -> bool:
         """REFERENCES and CHECK go into the column: SQLite has no ADD CONSTRAINT."""
