@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from ops_helpers import ScriptSink, offline_dialect
 from sqlalchemy.engine.mock import MockConnection
 
-from distill.dialects import DialectImpl, impl_for, render_for_script
+from distill.dialects import DialectImpl, impl_class_for, impl_for, render_for_script
 from distill.dialects import base as dialects_base
 from distill.dialects.mysql import MySQLImpl
 from distill.dialects.postgresql import PostgreSQLImpl
+from distill.dialects.run_hooks import DDLTransactions
 from distill.dialects.sqlite import SQLiteImpl
 from distill.errors import DistillError
 
@@ -187,3 +188,51 @@ def test_refusals_become_one_line_with_the_statement(sqlite_url: str) -> None:
             chosen.reflected_column("t", "c", where="where")
     engine.dispose()
     assert impl("sqlite").connection is None
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    """The tables another connection sees (what was committed)."""
+    with engine.connect() as connection:
+        return set(sa.inspect(connection).get_table_names())
+
+
+def test_sqlite_ddl_transactions_make_ddl_roll_back_and_hand_the_driver_back(
+    sqlite_url: str,
+) -> None:
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        level = driver.isolation_level
+        # the sqlite3 driver on its own commits DDL at once: ROLLBACK keeps the table
+        with connection.begin() as transaction:
+            connection.exec_driver_sql("CREATE TABLE kept (id INTEGER)")
+            transaction.rollback()
+        assert "kept" in _tables(engine)
+
+        transactions = impl_class_for(connection.dialect).ddl_transactions(connection)
+        assert transactions.available
+        transactions.enter()
+        with connection.begin() as transaction:
+            connection.exec_driver_sql("CREATE TABLE undone (id INTEGER)")
+            transaction.rollback()
+        transactions.exit()
+        assert "undone" not in _tables(engine)
+        assert driver.isolation_level == level
+    engine.dispose()
+
+
+def test_sqlite_ddl_cannot_be_transactional_under_driver_autocommit(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        assert not impl_class_for(connection.dialect).ddl_transactions(connection).available
+    engine.dispose()
+
+
+def test_other_backends_take_nothing_over_and_add_no_failure_hint(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as connection:
+        transactions = impl_class_for(connection.dialect).ddl_transactions(connection)
+        assert type(transactions) is DDLTransactions
+        assert transactions.available
+    engine.dispose()
+    assert impl("mysql").failure_hint(ValueError("boom"), per_migration=False) is None

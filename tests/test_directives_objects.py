@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
-from distill.dialects.base import ColumnAlteration
+from distill.dialects.alteration import ColumnAlteration
 from distill.errors import DistillError
 from distill.operations import ops
 from distill.operations.ops import NotReversible

@@ -424,7 +424,7 @@ def test_without_alter_or_rebuild_the_base_hooks_refuse(scenario: Scenario, mess
 def test_sqlite_offline_hands_what_alter_cannot_do_to_the_rebuild_hooks(
     scenario: Scenario, where: str
 ) -> None:
-    """Offline there is no table to read; the hook (dialects/sqlite.py) explains."""
+    """Offline there is no table to read; the hook (dialects/sqlite/impl.py) explains."""
     with offline("sqlite") as (operations, sink), pytest.raises(DistillError) as error:
         scenario(operations)
     assert str(error.value).startswith(where)

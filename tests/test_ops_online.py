@@ -325,7 +325,7 @@ def test_drop_index_on_mysql_needs_the_table(mysql_url: str) -> None:
 
 
 def test_sqlite_alters_in_place_what_it_can(sqlite_url: str) -> None:
-    # what needs a table rebuild is the SQLite engineer's (tests of dialects/sqlite.py)
+    # what needs a table rebuild is tested with dialects/sqlite/ (test_sqlite_rebuild_*.py)
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection, online(connection):
         op.create_table(

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from test_runtime_support import Project, up
 
 from distill import commands
+from distill.dialects.postgresql import is_lock_exhaustion
 from distill.errors import MigrationError
-from distill.runtime.migrator import is_lock_exhaustion
 
 CREATE = 'op.execute("CREATE TABLE {0} (id INTEGER)")'
 DROP = 'op.execute("DROP TABLE {0}")'

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from distill.dialects.base import ColumnAlteration
-from distill.dialects.rebuild_plan import TableRebuild, temp_table_name
-from distill.dialects.sqlite_schema import (
-    normalized,
-    parse_create_table,
-    referenced_names,
-    rename_identifiers,
-)
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.sql_text import normalized, referenced_names, rename_identifiers
+from distill.dialects.sqlite.stored_schema import parse_create_table
+from distill.dialects.table_definition import temp_table_name
+from distill.dialects.table_rebuild import TableRebuild
 from distill.errors import DistillError
 
 SQLITE = sa.make_url("sqlite://").get_dialect()()

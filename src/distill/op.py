@@ -15,8 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.schema import SchemaItem
 from sqlalchemy.util import immutabledict
 
-from distill.dialects.base import InlineLiteral
-from distill.dialects.base import inline_literal as _inline_literal
+from distill.dialects.ddl import InlineLiteral
+from distill.dialects.ddl import inline_literal as _inline_literal
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations, active_operations
 from distill.operations.ops import MigrateOperation

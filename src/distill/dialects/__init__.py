@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from distill.dialects.base import DialectImpl, Sink, impl_class, render_for_script
+from distill.dialects.base import DialectImpl, Sink, impl_class
+from distill.dialects.ddl import render_for_script
 
-__all__ = ["DialectImpl", "Sink", "impl_for", "render_for_script"]
+__all__ = ["DialectImpl", "Sink", "impl_class_for", "impl_for", "render_for_script"]
 
 # Built-in impls load on first use, so a run on one backend never imports the others.
 _BUILTIN = {
@@ -29,8 +30,13 @@ def impl_for(
     opts: Mapping[str, Any] | None = None,
 ) -> DialectImpl:
     """The DialectImpl for `dialect`, sending its statements to `sink`."""
+    cls = impl_class_for(dialect)
+    return cls(dialect, sink, transactional_ddl=transactional_ddl, opts=opts)
+
+
+def impl_class_for(dialect: Dialect) -> type[DialectImpl]:
+    """The DialectImpl class for `dialect`, whose classmethod hooks work before an impl exists."""
     module = _BUILTIN.get(dialect.name)
     if module is not None:
         importlib.import_module(module)
-    cls = impl_class(dialect.name)
-    return cls(dialect, sink, transactional_ddl=transactional_ddl, opts=opts)
+    return impl_class(dialect.name)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from distill.errors import DistillError
+
 if TYPE_CHECKING:
     from sqlalchemy.types import TypeEngine
 
@@ -117,6 +119,27 @@ class ColumnAlteration:
 def alteration_where(alteration: ColumnAlteration) -> str:
     """`alter_column('table', 'column')` for messages."""
     return f"alter_column({alteration.table_name!r}, {alteration.column_name!r})"
+
+
+def check_alteration(alteration: ColumnAlteration) -> None:
+    """Refuse what no ALTER can do, before anything runs."""
+    where = alteration_where(alteration)
+    if "postgresql_using" in alteration.kw and not alteration.changes_type:
+        raise DistillError(
+            f"{where}: postgresql_using must be used with the type_ parameter; pass the "
+            "new type_= too"
+        )
+    computed = [
+        d
+        for d in (alteration.server_default, alteration.existing_server_default)
+        if isinstance(d, sa.Computed)
+    ]
+    if computed and alteration.changes_default:
+        raise DistillError(
+            f"{where}: a computed (GENERATED ALWAYS AS) expression cannot be added to, "
+            "changed on or removed from an existing column; drop the column and add it "
+            "again with op.drop_column() / op.add_column()"
+        )
 
 
 def type_constraints(

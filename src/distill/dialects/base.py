@@ -1,10 +1,11 @@
-"""How op objects become SQL: capability flags and the rendering every backend shares.
+"""DialectImpl: what a backend can do (capability flags), the hooks the runtime and batch
+mode ask, and the directives every backend shares.
 
 A `DialectImpl` turns one directive, given as SQLAlchemy objects (the operations layer
-builds them from op objects), into statements and hands them to a `Sink` (a live
-connection, or an offline script). Backend differences are the capability flags below
-plus a few overridden methods in sqlite.py, postgresql.py and mysql.py; no other module
-compares dialect names.
+builds them from op objects), into statements (the elements of ddl.py) and hands them
+to a `Sink` (a live connection, or an offline script). Backend differences are the
+capability flags and hooks below plus a few overridden methods in sqlite/, postgresql.py
+and mysql.py; no module outside dialects/ compares dialect names.
 
 A new directive slots in as: a frozen op dataclass in the operations/ops/ package, one method
 here (the portable SQL), the dialect files overriding it where a backend differs, and
@@ -20,25 +21,40 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import ExecutableDDLElement
-from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 
-from distill.dialects.alteration import ColumnAlteration as ColumnAlteration
-from distill.dialects.alteration import alteration_where as alteration_where
-from distill.dialects.alteration import type_constraints as type_constraints
-from distill.dialects.refusals import batch_hint as batch_hint
-from distill.dialects.refusals import explain_refusal, message_hint
-from distill.dialects.refusals import refusal_reason as refusal_reason
+from distill.dialects.alteration import (
+    ColumnAlteration,
+    alteration_where,
+    check_alteration,
+    type_constraints,
+)
+from distill.dialects.ddl import (
+    AddColumn,
+    ColumnNullable,
+    ColumnRename,
+    ColumnType,
+    DropColumn,
+    DropConstraintByName,
+    RenameTable,
+    check_text_values,
+    column_sequences,
+    default_change,
+    first_line,
+    inline_literal,
+    sorted_constraints,
+    sorted_indexes,
+)
+from distill.dialects.reflection import reflect_table, reflected_column
+from distill.dialects.refusals import batch_hint, explain_refusal, message_hint
+from distill.dialects.run_hooks import RunHooks
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import ReflectedColumn
     from sqlalchemy.engine.mock import MockConnection
-    from sqlalchemy.types import TypeEngine
 
-    from distill.dialects.rebuild_plan import TableRebuild
+    from distill.dialects.table_rebuild import TableRebuild
 
 
 class Sink(Protocol):
@@ -63,377 +79,14 @@ class Sink(Protocol):
         ...
 
 
-# --- DDL constructs SQLAlchemy lacks (ALTER TABLE on a table known only by name) ---
-
-
-class AlterTable(ExecutableDDLElement):
-    """ALTER TABLE on a table known only by its name."""
-
-    def __init__(self, table_name: str, schema: str | None = None) -> None:
-        self.table_name = table_name
-        self.schema = schema
-
-
-class AddColumn(AlterTable):
-    """ALTER TABLE ... ADD COLUMN, optionally with constraints written into the column."""
-
-    def __init__(
-        self,
-        table_name: str,
-        column: sa.Column[Any],
-        *,
-        schema: str | None = None,
-        if_not_exists: bool = False,
-        inline_primary_key: bool = False,
-        inline_constraints: Iterable[sa.Constraint] = (),
-    ) -> None:
-        super().__init__(table_name, schema)
-        self.column = column
-        self.if_not_exists = if_not_exists
-        self.inline_primary_key = inline_primary_key
-        self.inline_constraints = list(inline_constraints)
-
-
-class DropColumn(AlterTable):
-    """ALTER TABLE ... DROP COLUMN."""
-
-    def __init__(
-        self,
-        table_name: str,
-        column_name: str,
-        *,
-        schema: str | None = None,
-        if_exists: bool = False,
-    ) -> None:
-        super().__init__(table_name, schema)
-        self.column_name = column_name
-        self.if_exists = if_exists
-
-
-def alter_table(compiler: DDLCompiler, table_name: str, schema: str | None) -> str:
-    """`ALTER TABLE <quoted, schema-qualified name>`."""
-    return "ALTER TABLE " + compiler.preparer.format_table(sa.table(table_name, schema=schema))
-
-
-def inline_constraint(compiler: DDLCompiler, constraint: sa.Constraint) -> str:
-    """A table constraint written as a column constraint (REFERENCES / CHECK)."""
-    if not isinstance(constraint, sa.ForeignKeyConstraint):
-        return str(compiler.process(constraint))
-    preparer = compiler.preparer
-    remote = next(iter(constraint.elements)).column
-    name = preparer.format_constraint(constraint) if constraint.name is not None else None
-    text = f"CONSTRAINT {name} " if name else ""
-    text += f"REFERENCES {preparer.format_table(remote.table)} ({preparer.quote(remote.name)})"
-    text += compiler.define_constraint_match(constraint)
-    text += compiler.define_constraint_cascades(constraint)
-    text += compiler.define_constraint_deferrability(constraint)
-    return text
-
-
-@compiles(AddColumn)
-def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
-    parts = [alter_table(compiler, element.table_name, element.schema), "ADD COLUMN"]
-    if element.if_not_exists:
-        parts.append("IF NOT EXISTS")
-    parts.append(compiler.get_column_specification(element.column))
-    if element.inline_primary_key and element.column.primary_key:
-        parts.append("PRIMARY KEY")
-    parts.extend(str(compiler.process(constraint)) for constraint in element.column.constraints)
-    parts.extend(inline_constraint(compiler, c) for c in element.inline_constraints)
-    return " ".join(parts)
-
-
-@compiles(DropColumn)
-def _compile_drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
-    if_exists = "IF EXISTS " if element.if_exists else ""
-    return (
-        f"{alter_table(compiler, element.table_name, element.schema)} "
-        f"DROP COLUMN {if_exists}{compiler.preparer.quote(element.column_name)}"
-    )
-
-
-class RenameTable(AlterTable):
-    """ALTER TABLE ... RENAME TO."""
-
-    def __init__(self, table_name: str, new_table_name: str, schema: str | None = None) -> None:
-        super().__init__(table_name, schema)
-        self.new_table_name = new_table_name
-
-
-class AlterColumn(AlterTable):
-    """ALTER TABLE ... ALTER COLUMN (one attribute of a column known only by name)."""
-
-    def __init__(self, table_name: str, column_name: str, schema: str | None = None) -> None:
-        super().__init__(table_name, schema)
-        self.column_name = column_name
-
-
-class ColumnType(AlterColumn):
-    """ALTER COLUMN ... TYPE, with PostgreSQL's USING expression when given."""
-
-    def __init__(
-        self,
-        table_name: str,
-        column_name: str,
-        type_: TypeEngine[Any],
-        *,
-        schema: str | None = None,
-        using: str | ClauseElement | None = None,
-    ) -> None:
-        super().__init__(table_name, column_name, schema)
-        self.type_ = type_
-        self.using = using
-
-
-class ColumnNullable(AlterColumn):
-    """ALTER COLUMN ... SET / DROP NOT NULL."""
-
-    def __init__(
-        self, table_name: str, column_name: str, nullable: bool, *, schema: str | None = None
-    ) -> None:
-        super().__init__(table_name, column_name, schema)
-        self.nullable = nullable
-
-
-class ColumnDefault(AlterColumn):
-    """ALTER COLUMN ... SET DEFAULT / DROP DEFAULT (default None)."""
-
-    def __init__(
-        self, table_name: str, column_name: str, default: Any, *, schema: str | None = None
-    ) -> None:
-        super().__init__(table_name, column_name, schema)
-        self.default = default
-
-
-class ColumnIdentity(AlterColumn):
-    """ALTER COLUMN ... ADD GENERATED AS IDENTITY / SET ... / DROP IDENTITY."""
-
-    def __init__(
-        self,
-        table_name: str,
-        column_name: str,
-        identity: sa.Identity | None,
-        existing: sa.Identity | None,
-        *,
-        schema: str | None = None,
-    ) -> None:
-        super().__init__(table_name, column_name, schema)
-        self.identity = identity
-        self.existing = existing
-
-
-class ColumnRename(AlterColumn):
-    """ALTER TABLE ... RENAME COLUMN a TO b."""
-
-    def __init__(
-        self, table_name: str, column_name: str, new_name: str, *, schema: str | None = None
-    ) -> None:
-        super().__init__(table_name, column_name, schema)
-        self.new_name = new_name
-
-
-class DropConstraintByName(ExecutableDDLElement):
-    """ALTER TABLE ... DROP CONSTRAINT for a constraint known only by name and kind.
-
-    distill's own construct (not SQLAlchemy's DropConstraint), so that each dialect file
-    can compile it its own way without changing how DropConstraint compiles elsewhere.
-    """
-
-    def __init__(self, constraint: sa.Constraint, *, if_exists: bool = False) -> None:
-        self.constraint = constraint
-        self.if_exists = if_exists
-
-
-def format_column(compiler: DDLCompiler, name: str) -> str:
-    """A column name, quoted when it needs to be."""
-    return str(compiler.preparer.quote(name))
-
-
-def format_default(compiler: DDLCompiler, default: Any) -> str:
-    """A server default (str, text(), SQL expression or DefaultClause) as DDL text."""
-    rendered = compiler.get_column_default_string(
-        sa.Column("x", sa.Integer, server_default=default)
-    )
-    return str(rendered)
-
-
-def identity_changes(
-    compiler: DDLCompiler, identity: sa.Identity, existing: sa.Identity
-) -> list[str]:
-    """The SET clauses that turn identity `existing` into `identity`."""
-    changes: list[str] = []
-    if bool(identity.always) != bool(existing.always):
-        changes.append("SET GENERATED " + ("ALWAYS" if identity.always else "BY DEFAULT"))
-    options = {
-        "start": "SET START WITH {}",
-        "increment": "SET INCREMENT BY {}",
-        "minvalue": "SET MINVALUE {}",
-        "maxvalue": "SET MAXVALUE {}",
-        "cache": "SET CACHE {}",
-    }
-    for attribute, template in options.items():
-        value = getattr(identity, attribute)
-        if value is not None and value != getattr(existing, attribute):
-            changes.append(template.format(value))
-    if identity.cycle is not None and identity.cycle != existing.cycle:
-        changes.append("SET CYCLE" if identity.cycle else "SET NO CYCLE")
-    return changes
-
-
-@compiles(RenameTable)
-def _compile_rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
-    return (
-        f"{alter_table(compiler, element.table_name, element.schema)} "
-        f"RENAME TO {compiler.preparer.quote(element.new_table_name)}"
-    )
-
-
-@compiles(ColumnType)
-def _compile_column_type(element: ColumnType, compiler: DDLCompiler, **kw: Any) -> str:
-    text = (
-        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
-        f"{format_column(compiler, element.column_name)} "
-        f"TYPE {compiler.dialect.type_compiler_instance.process(element.type_)}"
-    )
-    if element.using is not None:
-        using = element.using
-        if isinstance(using, ClauseElement):
-            using = str(using.compile(dialect=compiler.dialect))
-        text += f" USING {using}"
-    return text
-
-
-@compiles(ColumnNullable)
-def _compile_column_nullable(element: ColumnNullable, compiler: DDLCompiler, **kw: Any) -> str:
-    return (
-        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
-        f"{format_column(compiler, element.column_name)} "
-        f"{'DROP NOT NULL' if element.nullable else 'SET NOT NULL'}"
-    )
-
-
-@compiles(ColumnDefault)
-def _compile_column_default(element: ColumnDefault, compiler: DDLCompiler, **kw: Any) -> str:
-    change = (
-        "DROP DEFAULT"
-        if element.default is None
-        else f"SET DEFAULT {format_default(compiler, element.default)}"
-    )
-    return (
-        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
-        f"{format_column(compiler, element.column_name)} {change}"
-    )
-
-
-@compiles(ColumnIdentity)
-def _compile_column_identity(element: ColumnIdentity, compiler: DDLCompiler, **kw: Any) -> str:
-    prefix = (
-        f"{alter_table(compiler, element.table_name, element.schema)} ALTER COLUMN "
-        f"{format_column(compiler, element.column_name)}"
-    )
-    identity, existing = element.identity, element.existing
-    if identity is None:
-        return f"{prefix} DROP IDENTITY"
-    if existing is None:
-        kind = "ALWAYS" if identity.always else "BY DEFAULT"
-        text = f"{prefix} ADD GENERATED {kind} AS IDENTITY"
-        options = compiler.get_identity_options(identity)
-        return f"{text} ({options})" if options else text
-    return f"{prefix} {' '.join(identity_changes(compiler, identity, existing))}"
-
-
-@compiles(ColumnRename)
-def _compile_column_rename(element: ColumnRename, compiler: DDLCompiler, **kw: Any) -> str:
-    return (
-        f"{alter_table(compiler, element.table_name, element.schema)} RENAME COLUMN "
-        f"{format_column(compiler, element.column_name)} TO "
-        f"{format_column(compiler, element.new_name)}"
-    )
-
-
-@compiles(DropConstraintByName)
-def _compile_drop_constraint(
-    element: DropConstraintByName, compiler: DDLCompiler, **kw: Any
-) -> str:
-    constraint = element.constraint
-    if_exists = "IF EXISTS " if element.if_exists else ""
-    return (
-        f"ALTER TABLE {compiler.preparer.format_table(constraint.table)} "
-        f"DROP CONSTRAINT {if_exists}{compiler.preparer.format_constraint(constraint)}"
-    )
-
-
-class InlineLiteral(BindParameter[Any]):
-    """A value rendered into the SQL text itself, online and offline (op.inline_literal)."""
-
-    inherit_cache = True
-
-
-@compiles(InlineLiteral)
-def _render_inline_literal(element: InlineLiteral, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.render_literal_bindparam(element, **kw))  # type: ignore[no-untyped-call]
-
-
-def inline_literal(value: Any, type_: Any = None) -> InlineLiteral:
-    """Wrap `value` so that it is written into the SQL as a literal."""
-    return InlineLiteral(None, value, type_=type_, unique=True)
-
-
-def sorted_indexes(table: sa.Table) -> list[sa.Index]:
-    """The table's indexes in a stable order (by name), so scripts are reproducible."""
-    return sorted(table.indexes, key=lambda index: str(index.name or ""))
-
-
-def sorted_constraints(table: sa.Table) -> list[sa.Constraint]:
-    """The table's constraints in the order they were created (the set has no order)."""
-    return sorted(table.constraints, key=lambda c: getattr(c, "_creation_order", 0))
-
-
-# --- offline rendering ---
-
-
-def _first_line(statement: Any) -> str:
-    text = " ".join(str(statement).split())
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def render_for_script(
-    statement: sa.Executable | str, dialect: Dialect, *, literal_binds: bool
-) -> str:
-    """The text an offline script holds for `statement` (without the terminator).
-
-    DDL compiles as is; other statements get their values inlined when `literal_binds`
-    is on, and are refused when they still carry bound values a script cannot send.
-    """
-    if isinstance(statement, str):
-        statement = sa.text(statement)
-    if not isinstance(statement, ClauseElement):
-        raise DistillError(f"cannot write {statement!r} to an offline script: not a SQL statement")
-    if isinstance(statement, ExecutableDDLElement):
-        compiled = statement.compile(dialect=dialect)
-    elif literal_binds:
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    else:
-        compiled = statement.compile(dialect=dialect)
-        rendered = set(compiled.bind_names.values()) if isinstance(compiled, SQLCompiler) else ()
-        if rendered:
-            names = ", ".join(sorted(rendered))
-            raise DistillError(
-                f"offline (--sql) mode cannot send bound values ({names}) of the statement "
-                f"`{_first_line(compiled)}`: a script has nowhere to send them. Turn on "
-                "literal_binds (context.configure(literal_binds=True), as the stock env.py "
-                "does offline) or wrap the values in op.inline_literal()"
-            )
-    return str(compiled).replace("\t", "    ").strip()
-
-
 # --- the implementation ---
 
 _registry: dict[str, type[DialectImpl]] = {}
 
 
-class DialectImpl:
-    """Turns op objects into SQL for one backend; the flags say what that backend can do."""
+class DialectImpl(RunHooks):
+    """Turns op objects into SQL for one backend; the flags say what that backend can do,
+    the hooks of RunHooks (run_hooks.py) what the runtime asks about its connection."""
 
     dialect_names: ClassVar[tuple[str, ...]] = ()
 
@@ -453,6 +106,7 @@ class DialectImpl:
     drop_index_needs_table: bool = False  # DROP INDEX ix ON table
     can_rename_table: bool = True  # ALTER TABLE ... RENAME TO
     can_rebuild_table: bool = False  # the *_by_rebuild hooks recreate the table
+    rebuild_casts_types: bool = True  # a recreated table's copy CASTs a changed type family
     constraint_names_per_schema: bool = False  # a constraint name is unique in the schema
     supports_constraint_if_exists: bool = False  # DROP CONSTRAINT IF EXISTS
     supports_exclude_constraints: bool = False  # EXCLUDE USING ... (PostgreSQL)
@@ -545,30 +199,13 @@ class DialectImpl:
             # Alembic's wording (a TypeError there), with the where and the how
             raise DistillError(
                 f"SQL parameters not allowed with as_sql (offline --sql mode): {params!r} "
-                f"for `{_first_line(statement)}`; a script has nowhere to send them. Write "
+                f"for `{first_line(statement)}`; a script has nowhere to send them. Write "
                 "the values into the statement (op.inline_literal(), or .values() with "
                 "literal_binds turned on)"
             )
         if isinstance(statement, TextClause) and not params:
-            self._check_text_values(statement)
+            check_text_values(statement, self.dialect)
         return self.sink.execute(statement, params, execution_options)
-
-    def _check_text_values(self, statement: TextClause) -> None:
-        compiled = statement.compile(dialect=self.dialect)
-        binds = compiled.binds if isinstance(compiled, SQLCompiler) else {}
-        missing = [
-            name
-            for name, bind in binds.items()
-            if bind.required and bind.value is None and bind.callable is None
-        ]
-        if missing:
-            name = missing[0]
-            raise DistillError(
-                f"the SQL `{_first_line(statement)}` contains ':{name}', which text() reads "
-                f"as a bind parameter, and no value was given for it. Escape a literal "
-                f"colon with a backslash ('\\:{name}'), or pass "
-                f"sa.text(...).bindparams({name}=...)"
-            )
 
     def _refuse(self, what: str, clause: str) -> DistillError:
         return DistillError(
@@ -718,7 +355,7 @@ class DialectImpl:
             for row in checked:
                 self.execute(insert.values(row))
 
-    # --- issue-4 directives (contract in .notes/impl-api.md) ---
+    # --- reading the live database; refusals explained ---
 
     @property
     def connection(self) -> sa.Connection | None:
@@ -731,30 +368,11 @@ class DialectImpl:
     def reflected_column(
         self, table_name: str, column_name: str, *, schema: str | None = None, where: str = ""
     ) -> ReflectedColumn | None:
-        """What the database says about a column (None offline); DistillError if absent.
-
-        `where` (e.g. "alter_column('t', 'c')") starts the error message.
-        """
+        """What the database says about a column (None offline); DistillError if absent."""
         connection = self.connection
         if connection is None:
             return None
-        label = f"{schema}.{table_name}" if schema else table_name
-        prefix = f"{where}: " if where else ""
-        inspector = sa.inspect(connection)
-        try:
-            columns = inspector.get_columns(table_name, schema=schema)
-        except sa.exc.NoSuchTableError:
-            raise DistillError(
-                f"{prefix}table {label} does not exist; check the table name (and schema=)"
-            ) from None
-        for column in columns:
-            if column["name"] == column_name:
-                return column
-        names = ", ".join(c["name"] for c in columns)
-        raise DistillError(
-            f"{prefix}table {label} has no column {column_name!r} (its columns: {names}); "
-            "check the column name"
-        )
+        return reflected_column(connection, table_name, column_name, schema=schema, where=where)
 
     def run(self, statement: sa.Executable, *, where: str) -> None:
         """Execute a directive's statement; a database refusal becomes one clear error."""
@@ -783,7 +401,7 @@ class DialectImpl:
     def alter_column(self, alteration: ColumnAlteration) -> None:
         """Change a column in place, or hand the whole change to the table rebuild."""
         where = alteration_where(alteration)
-        self.check_alteration(alteration)
+        check_alteration(alteration)
         rebuild = (alteration.changes_definition and not self.can_alter_column) or (
             alteration.changes_name and not self.can_rename_column
         )
@@ -799,26 +417,6 @@ class DialectImpl:
             if self.creates(constraint):
                 self.add_constraint(constraint, where=where)
 
-    def check_alteration(self, alteration: ColumnAlteration) -> None:
-        """Refuse what no ALTER can do, before anything runs."""
-        where = alteration_where(alteration)
-        if "postgresql_using" in alteration.kw and not alteration.changes_type:
-            raise DistillError(
-                f"{where}: postgresql_using must be used with the type_ parameter; pass the "
-                "new type_= too"
-            )
-        computed = [
-            d
-            for d in (alteration.server_default, alteration.existing_server_default)
-            if isinstance(d, sa.Computed)
-        ]
-        if computed and alteration.changes_default:
-            raise DistillError(
-                f"{where}: a computed (GENERATED ALWAYS AS) expression cannot be added to, "
-                "changed on or removed from an existing column; drop the column and add it "
-                "again with op.drop_column() / op.add_column()"
-            )
-
     def alter_column_statements(self, alteration: ColumnAlteration) -> list[sa.Executable]:
         """ALTER statements in order: type, nullability, default, comment, name."""
         table, column, schema = alteration.table_name, alteration.column_name, alteration.schema
@@ -831,7 +429,7 @@ class DialectImpl:
         if alteration.nullable is not None:
             statements.append(ColumnNullable(table, column, alteration.nullable, schema=schema))
         if alteration.changes_default:
-            statements.append(self.default_statement(alteration))
+            statements.append(default_change(alteration))
         if alteration.changes_comment and self.supports_comments:
             commented = replace(alteration, new_column_name=None).column_after()
             commented.comment = alteration.comment or None
@@ -843,20 +441,6 @@ class DialectImpl:
             new_name = str(alteration.new_column_name)
             statements.append(ColumnRename(table, column, new_name, schema=schema))
         return statements
-
-    def default_statement(self, alteration: ColumnAlteration) -> sa.Executable:
-        """SET / DROP DEFAULT, or the identity change when either side is an Identity."""
-        table, column, schema = alteration.table_name, alteration.column_name, alteration.schema
-        new, old = alteration.server_default, alteration.existing_server_default
-        if isinstance(new, sa.Identity) or isinstance(old, sa.Identity):
-            return ColumnIdentity(
-                table,
-                column,
-                new if isinstance(new, sa.Identity) else None,
-                old if isinstance(old, sa.Identity) else None,
-                schema=schema,
-            )
-        return ColumnDefault(table, column, new, schema=schema)
 
     def add_constraint(self, constraint: sa.Constraint, *, where: str = "") -> None:
         """ALTER TABLE ... ADD CONSTRAINT (or the table rebuild where there is none)."""
@@ -894,26 +478,14 @@ class DialectImpl:
         if self.supports_comments:
             self.run(sa.schema.DropTableComment(table), where=f"drop_table_comment({table.name!r})")
 
-    def sequences(self, columns: Iterable[sa.Column[Any]]) -> list[sa.Sequence]:
-        """The columns' Sequences this backend needs (SQLAlchemy's rule for CREATE TABLE)."""
-        dialect = self.dialect
-        if not dialect.supports_sequences:
-            return []
-        return [
-            column.default
-            for column in columns
-            if isinstance(column.default, sa.Sequence)
-            and not (dialect.sequences_optional and column.default.optional)
-        ]
-
     def create_sequences(self, columns: Iterable[sa.Column[Any]]) -> None:
         """CREATE SEQUENCE IF NOT EXISTS for the columns' sequences (before their table)."""
-        for sequence in self.sequences(columns):
+        for sequence in column_sequences(columns, self.dialect):
             self.execute(sa.schema.CreateSequence(sequence, if_not_exists=True))
 
     def drop_sequences(self, columns: Iterable[sa.Column[Any]]) -> None:
         """DROP SEQUENCE IF EXISTS for the known columns' sequences (after their table)."""
-        for sequence in self.sequences(columns):
+        for sequence in column_sequences(columns, self.dialect):
             self.execute(sa.schema.DropSequence(sequence, if_exists=True))
 
     # --- hooks for what a backend cannot ALTER (SQLite's table rebuild overrides them) ---
@@ -972,6 +544,24 @@ class DialectImpl:
             f"{batch_hint(table_name)}"
         )
 
+    def reflect_for_rebuild(
+        self,
+        connection: sa.Connection,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        reflect_args: Sequence[Any] = (),
+        reflect_kwargs: Mapping[str, Any] | None = None,
+    ) -> sa.Table:
+        """The table's full current definition, read to recreate it (SQLAlchemy's reflection)."""
+        return reflect_table(
+            connection,
+            table_name,
+            schema=schema,
+            reflect_args=reflect_args,
+            reflect_kwargs=reflect_kwargs,
+        )
+
     # --- pieces the directives share; dialects override these ---
 
     def creates(self, constraint: sa.Constraint) -> bool:
@@ -993,17 +583,25 @@ class DialectImpl:
         )
 
 
+# constraint class -> (its word in a directive's name, its SQL keyword)
+_CONSTRAINT_KINDS: dict[type[sa.Constraint], tuple[str, str]] = {
+    sa.ForeignKeyConstraint: ("foreign_key", "FOREIGN KEY"),
+    sa.UniqueConstraint: ("unique_constraint", "UNIQUE"),
+    sa.CheckConstraint: ("check_constraint", "CHECK"),
+    sa.PrimaryKeyConstraint: ("primary_key", "PRIMARY KEY"),
+}
+
+
+def _kind_of(constraint: sa.Constraint) -> tuple[str, str] | None:
+    return next(
+        (kinds for cls, kinds in _CONSTRAINT_KINDS.items() if isinstance(constraint, cls)), None
+    )
+
+
 def constraint_where(verb: str, constraint: sa.Constraint) -> str:
     """`create_unique_constraint('uq', 'table')` and the like, for messages."""
-    kinds = {
-        sa.ForeignKeyConstraint: "foreign_key",
-        sa.UniqueConstraint: "unique_constraint",
-        sa.CheckConstraint: "check_constraint",
-        sa.PrimaryKeyConstraint: "primary_key",
-    }
-    kind = next((k for cls, k in kinds.items() if isinstance(constraint, cls)), "constraint")
-    if verb == "drop":
-        kind = "constraint"
+    kinds = _kind_of(constraint)
+    kind = "constraint" if verb == "drop" or kinds is None else kinds[0]
     table = constraint.table
     label = f"{table.schema}.{table.name}" if table.schema else table.name
     name = None if constraint.name is None else str(constraint.name)
@@ -1012,13 +610,8 @@ def constraint_where(verb: str, constraint: sa.Constraint) -> str:
 
 def constraint_kind(constraint: sa.Constraint) -> str:
     """FOREIGN KEY, UNIQUE, CHECK or PRIMARY KEY."""
-    kinds = {
-        sa.ForeignKeyConstraint: "FOREIGN KEY",
-        sa.UniqueConstraint: "UNIQUE",
-        sa.CheckConstraint: "CHECK",
-        sa.PrimaryKeyConstraint: "PRIMARY KEY",
-    }
-    return next((kind for cls, kind in kinds.items() if isinstance(constraint, cls)), "a")
+    kinds = _kind_of(constraint)
+    return "a" if kinds is None else kinds[1]
 
 
 def _single_column_fk(constraint: sa.Constraint) -> bool:

@@ -19,16 +19,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
-from distill.dialects.base import (
+from distill.dialects.alteration import ColumnAlteration, alteration_where
+from distill.dialects.base import DialectImpl, Sink, constraint_where
+from distill.dialects.ddl import (
     AlterColumn,
-    ColumnAlteration,
-    DialectImpl,
     DropConstraintByName,
     RenameTable,
-    Sink,
     alter_table,
-    alteration_where,
-    constraint_where,
+    default_change,
     format_column,
     format_default,
 )
@@ -253,7 +251,7 @@ class MySQLImpl(DialectImpl):
             or alteration.changes_comment
         )
         if not restate:
-            return [self.default_statement(alteration)] if alteration.changes_default else []
+            return [default_change(alteration)] if alteration.changes_default else []
         if type_ is None:
             raise DistillError(
                 f"{alteration_where(alteration)}: All MySQL CHANGE/MODIFY COLUMN operations "

@@ -1,4 +1,5 @@
-"""PostgreSQL: transactional DDL, CONCURRENTLY, comments, native ENUM types, USING.
+"""PostgreSQL: transactional DDL, CONCURRENTLY, comments, native ENUM types, USING, and
+the fix for an exhausted lock table.
 
 Named ENUM types follow one rule: a directive that brings a column in creates the
 column's ENUM type when the database does not have it yet (create_table, add_column,
@@ -20,13 +21,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    ColumnRename,
-    DialectImpl,
-    alter_table,
-    format_column,
-)
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.base import DialectImpl
+from distill.dialects.ddl import ColumnRename, alter_table, format_column
 
 
 class IgnoringError(ExecutableDDLElement):
@@ -218,3 +215,35 @@ class PostgreSQLImpl(DialectImpl):
                 f"postgresql_using='{example}' (an expression computing each new value)"
             )
         return _HINTS.get(str(code)) if code else None
+
+    def failure_hint(self, error: BaseException, *, per_migration: bool) -> str | None:
+        """The fix for an exhausted lock table (max_locks_per_transaction)."""
+        if not is_lock_exhaustion(error):
+            return None
+        if per_migration:
+            return (
+                "The database ran out of lock slots inside one revision: raise "
+                "max_locks_per_transaction on the server, or split the revision"
+            )
+        return (
+            "The database ran out of lock slots (max_locks_per_transaction) because the "
+            "whole run holds its locks in one transaction: set "
+            "`transaction_per_migration=True` in env.py's context.configure(), or raise "
+            "max_locks_per_transaction on the server"
+        )
+
+
+def is_lock_exhaustion(error: BaseException) -> bool:
+    """True for PostgreSQL's "out of shared memory" that max_locks_per_transaction causes."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    orig = error.orig
+    texts = [str(orig)]
+    diag = getattr(orig, "diag", None)
+    hint = getattr(diag, "message_hint", None) or getattr(orig, "hint", None)
+    if hint:
+        texts.append(str(hint))
+    if any("max_locks_per_transaction" in text for text in texts):
+        return True
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return sqlstate == "53200" and "out of shared memory" in texts[0]

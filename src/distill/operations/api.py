@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.schema import SchemaItem
 from sqlalchemy.util import immutabledict
 
-from distill.dialects.base import InlineLiteral, inline_literal
+from distill.dialects.ddl import InlineLiteral, inline_literal
 from distill.errors import DistillError
 from distill.operations.ops import (
     AddColumnOp,

@@ -5,7 +5,7 @@ directive goes through the usual op object and implementation function, but reac
 recorder instead of the DialectImpl. At the end of the block the recorded calls either
 run as they are (ALTER statements), or become one table rebuild ("move and copy") when
 the backend cannot ALTER them (SQLite) or `recreate="always"` asks for it, as in Alembic.
-On SQLite online the rebuild is distill's guarded procedure (dialects/sqlite_rebuild.py):
+Where the backend has a guarded online rebuild (SQLite: dialects/sqlite/rebuild.py),
 rows, indexes, triggers, views and foreign keys are kept, or nothing changes.
 """
 
@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.util import immutabledict
 
-from distill.dialects.base import ColumnAlteration, DialectImpl, sorted_constraints
-from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
-from distill.dialects.sqlite_rebuild import copy_and_move
+from distill.dialects.alteration import ColumnAlteration
+from distill.dialects.base import DialectImpl
+from distill.dialects.copy_and_move import copy_and_move
+from distill.dialects.ddl import sorted_constraints
+from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations
 from distill.operations.ops import AddColumnOp
@@ -531,7 +533,7 @@ class _Batch:
                 remaining.append(call)
 
         def reflect(connection: sa.Connection) -> sa.Table:
-            return self._reflect(connection, sqlite=True)
+            return self._reflect(connection)
 
         def plan(table: sa.Table, indexes: Sequence[str]) -> TableRebuild:
             rebuild = self._plan(
@@ -554,28 +556,16 @@ class _Batch:
         connection = self.impl.connection
         if connection is None:
             raise DistillError(f"{self.where}: reflecting the table needs a live connection")
-        return self._reflect(connection, sqlite=False)
+        return self._reflect(connection)
 
-    def _reflect(self, connection: sa.Connection, *, sqlite: bool) -> sa.Table:
-        if sqlite:
-            from distill.dialects.sqlite_schema import reflect_table
-
-            table = reflect_table(
-                connection,
-                self.table_name,
-                schema=self.schema,
-                reflect_args=self.reflect_args,
-                reflect_kwargs=self.reflect_kwargs,
-            )
-        else:
-            table = sa.Table(
-                self.table_name,
-                sa.MetaData(),
-                *self.reflect_args,
-                schema=self.schema,
-                autoload_with=connection,
-                **self.reflect_kwargs,
-            )
+    def _reflect(self, connection: sa.Connection) -> sa.Table:
+        table = self.impl.reflect_for_rebuild(
+            connection,
+            self.table_name,
+            schema=self.schema,
+            reflect_args=self.reflect_args,
+            reflect_kwargs=self.reflect_kwargs,
+        )
         return with_naming_convention(table, self.naming_convention)
 
     def _plan(
@@ -594,6 +584,7 @@ class _Batch:
             table_kwargs=self.table_kwargs,
             partial_reordering=self.partial_reordering,
             known_indexes=known_indexes,
+            casts_types=self.impl.rebuild_casts_types,
         )
         for call in calls:
             _APPLY[call.method](self, rebuild, call)

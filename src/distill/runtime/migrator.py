@@ -22,14 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
 from distill.runtime.report import StepEvent, get_reporter
-from distill.runtime.sink import (
-    ConnectionSink,
-    NoConnectionSink,
-    ScriptOutput,
-    ScriptSink,
-    SQLiteTransactionControl,
-    sqlite_transaction_support,
-)
+from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
 from distill.scripts.describe import first_paragraph
 
@@ -38,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.base import Executable
 
     from distill.config import Config
+    from distill.dialects.run_hooks import DDLTransactions
     from distill.graph import Revision, RevisionGraph, Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
@@ -150,8 +144,7 @@ class _Transaction:
         try:
             self._context._finish_transaction(commit)
         finally:
-            if self._context._sqlite is not None:
-                self._context._sqlite.exit()
+            self._context._ddl_transactions.exit()
 
 
 def _one_line(text: str) -> str:
@@ -169,7 +162,8 @@ class MigrationContext:
         opts: dict[str, Any],
         environment_context: EnvironmentContext | None = None,
     ) -> None:
-        from distill.dialects import impl_for
+        from distill.dialects import impl_class_for, impl_for
+        from distill.dialects.run_hooks import DDLTransactions
 
         self.environment_context = environment_context
         self.opts = opts
@@ -196,7 +190,8 @@ class MigrationContext:
         literal_binds = bool(opts.get("literal_binds", False))
 
         self._transaction: Transaction | None = None
-        self._sqlite: SQLiteTransactionControl | None = None
+        # what makes DDL transactional on this connection, entered around each transaction
+        self._ddl_transactions: DDLTransactions = DDLTransactions()
         self._sink: ConnectionSink | ScriptSink | NoConnectionSink
         self._in_external_transaction = False
         if self.as_sql:
@@ -212,20 +207,17 @@ class MigrationContext:
             self._in_external_transaction = connection.in_transaction()
 
         transactional_ddl: bool | None = opts.get("transactional_ddl")
-        support = (
-            "not-sqlite"
-            if self.connection is None or self.as_sql
-            else sqlite_transaction_support(self.connection)
-        )
-        if support == "unavailable" and transactional_ddl is None:
+        live = isinstance(self._sink, ConnectionSink)
+        transactions = impl_class_for(dialect).ddl_transactions(self.connection) if live else None
+        if transactions is not None and not transactions.available and transactional_ddl is None:
             # its DDL commits at once whatever distill does: say so, as Alembic does
             transactional_ddl = False
         self.impl = impl_for(dialect, self._sink, transactional_ddl=transactional_ddl, opts=opts)
         if isinstance(self._sink, ScriptSink):
             self._sink.terminator = getattr(self.impl, "command_terminator", ";")
             self._sink.batch_separator = getattr(self.impl, "batch_separator", None)
-        elif self.impl.transactional_ddl and support == "take-over":
-            self._sqlite = SQLiteTransactionControl(self.connection)
+        elif self.impl.transactional_ddl and transactions is not None:
+            self._ddl_transactions = transactions
 
         # what the run has made durable, for failure messages
         self._heads: list[str] = []
@@ -369,8 +361,7 @@ class MigrationContext:
     def run_migrations(self, **kw: Any) -> None:
         """Run the plan the command gave (fn); `kw` goes to every upgrade()/downgrade()."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
-        if self._sqlite is not None:
-            self._sqlite.enter()
+        self._ddl_transactions.enter()
         try:
             if self.purge:
                 self.purge_version_table()
@@ -399,8 +390,7 @@ class MigrationContext:
             ):
                 self.connection.commit()
         finally:
-            if self._sqlite is not None:
-                self._sqlite.exit()
+            self._ddl_transactions.exit()
 
     def _run_step(
         self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
@@ -540,14 +530,12 @@ class MigrationContext:
 
     def _open_transaction(self) -> _Transaction:
         self._live("begin_transaction()")
-        if self._sqlite is not None:
-            self._sqlite.enter()
+        self._ddl_transactions.enter()
         try:
             # adopt the transaction reading the version table began implicitly
             self._transaction = self.connection.get_transaction() or self.connection.begin()
         except BaseException:
-            if self._sqlite is not None:
-                self._sqlite.exit()
+            self._ddl_transactions.exit()
             raise
         return _Transaction(self)
 
@@ -608,7 +596,7 @@ class MigrationContext:
             else:
                 connection.commit()
             self._committed_in_step = True
-        resume = self._sqlite.suspend() if self._sqlite is not None else None
+        resume = self._ddl_transactions.suspend()
         level = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -616,8 +604,7 @@ class MigrationContext:
                 yield
         finally:
             connection.execution_options(isolation_level=level)
-            if resume is not None:
-                resume()
+            resume()
             if reopen:
                 self._transaction = connection.begin()
 
@@ -647,7 +634,7 @@ class MigrationContext:
         if statement:
             text += f"; failing statement: {statement}"
         text += f". Database state: {self._state_after_failure(rev, rolled_back)}"
-        hint = self._lock_hint(error)
+        hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)
         if hint:
             text += f". {hint}"
         return MigrationError(text)
@@ -677,21 +664,6 @@ class MigrationContext:
             f"revisions up to {durable} are applied; statements of {rev} before the failing "
             f"one were applied and are not rolled back ({self.impl.name} cannot roll back DDL). "
             f"Undo or complete them by hand, then run the command again"
-        )
-
-    def _lock_hint(self, error: Exception) -> str | None:
-        if not is_lock_exhaustion(error):
-            return None
-        if self._transaction_per_migration:
-            return (
-                "The database ran out of lock slots inside one revision: raise "
-                "max_locks_per_transaction on the server, or split the revision"
-            )
-        return (
-            "The database ran out of lock slots (max_locks_per_transaction) because the "
-            "whole run holds its locks in one transaction: set "
-            "`transaction_per_migration=True` in env.py's context.configure(), or raise "
-            "max_locks_per_transaction on the server"
         )
 
 
@@ -740,19 +712,3 @@ def _describe_error(error: Exception) -> tuple[str, str | None]:
         )
         cause = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
     return cause, statement
-
-
-def is_lock_exhaustion(error: BaseException) -> bool:
-    """True for PostgreSQL's "out of shared memory" that max_locks_per_transaction causes."""
-    orig = _driver_error(error)
-    if orig is None:
-        return False
-    texts = [str(orig)]
-    diag = getattr(orig, "diag", None)
-    hint = getattr(diag, "message_hint", None) or getattr(orig, "hint", None)
-    if hint:
-        texts.append(str(hint))
-    if any("max_locks_per_transaction" in text for text in texts):
-        return True
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return sqlstate == "53200" and "out of shared memory" in texts[0]

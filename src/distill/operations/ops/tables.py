@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.schema import SchemaItem
 
-from distill.dialects.base import sorted_constraints
+from distill.dialects.ddl import sorted_constraints
 from distill.operations.ops.base import (
     AlterTableOp,
     MigrateOperation,

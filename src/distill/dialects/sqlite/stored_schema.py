@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
 
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<string>'(?:[^']|'')*')
-    | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
-    | (?P<blob>[xX]'[0-9a-fA-F]*')
-    | (?P<number>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)
-    | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+from distill.dialects.sql_text import Token, matching_paren, quote_identifier, tokenize
 
 # Words that end a column's type and start one of its constraints.
 _COLUMN_CLAUSES = frozenset(
@@ -42,187 +29,6 @@ _COLUMN_CLAUSES = frozenset(
     ]
 )
 _TABLE_CONSTRAINTS = frozenset(["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"])
-
-
-@dataclass(frozen=True)
-class Token:
-    """One lexical token of SQLite SQL, with its place in the text."""
-
-    kind: str
-    text: str
-    start: int
-    end: int
-
-    @property
-    def keyword(self) -> str:
-        """The upper-cased word, or "" for anything that is not a bare word."""
-        return self.text.upper() if self.kind == "word" else ""
-
-    @property
-    def identifier(self) -> str | None:
-        """The name a bare or quoted identifier stands for."""
-        if self.kind == "word":
-            return self.text
-        if self.kind == "quoted":
-            return unquote(self.text)
-        return None
-
-
-def tokenize(sql: str) -> list[Token]:
-    """The tokens of `sql`, without whitespace and comments."""
-    tokens = []
-    for match in _TOKEN.finditer(sql):
-        kind = str(match.lastgroup)
-        if kind not in ("space", "comment"):
-            tokens.append(Token(kind, match.group(), match.start(), match.end()))
-    return tokens
-
-
-def unquote(text: str) -> str:
-    """`"a""b"` -> `a"b`; `[x]` -> `x`; a bare word is returned as it is."""
-    if len(text) >= 2 and text[0] in '"`' and text[-1] == text[0]:
-        return text[1:-1].replace(text[0] * 2, text[0])
-    if len(text) >= 2 and text[0] == "[" and text[-1] == "]":
-        return text[1:-1]
-    return text
-
-
-def _closing(tokens: Sequence[Token], start: int) -> int:
-    """The index of the ")" matching the "(" at `start`."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        if tokens[index].text == "(" and tokens[index].kind == "punct":
-            depth += 1
-        elif tokens[index].text == ")" and tokens[index].kind == "punct":
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(tokens) - 1
-
-
-def referenced_names(sql: str) -> set[str]:
-    """Case-folded identifiers that appear in a SQL expression (outside string literals)."""
-    return {name.casefold() for token in tokenize(sql) if (name := token.identifier) is not None}
-
-
-def rename_identifiers(sql: str, renames: Mapping[str, str]) -> str:
-    """`sql` with every identifier named in `renames` (case-folded keys) replaced."""
-    if not renames:
-        return sql
-    pieces: list[str] = []
-    position = 0
-    for token in tokenize(sql):
-        name = token.identifier
-        if name is None or name.casefold() not in renames:
-            continue
-        pieces.append(sql[position : token.start])
-        pieces.append(quote_identifier(renames[name.casefold()]))
-        position = token.end
-    pieces.append(sql[position:])
-    return "".join(pieces)
-
-
-def quote_identifier(name: str) -> str:
-    """`name` as SQLite reads it: bare when it is a plain word, else in double quotes."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.upper() not in _RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-# Enough of SQLite's keywords that a renamed column named like one still parses.
-_RESERVED = frozenset(
-    [
-        "ABORT",
-        "ACTION",
-        "ADD",
-        "AFTER",
-        "ALL",
-        "ALTER",
-        "AND",
-        "AS",
-        "ASC",
-        "BEFORE",
-        "BETWEEN",
-        "BY",
-        "CASCADE",
-        "CASE",
-        "CAST",
-        "CHECK",
-        "COLLATE",
-        "COLUMN",
-        "COMMIT",
-        "CONSTRAINT",
-        "CREATE",
-        "CROSS",
-        "DEFAULT",
-        "DEFERRABLE",
-        "DELETE",
-        "DESC",
-        "DISTINCT",
-        "DROP",
-        "ELSE",
-        "END",
-        "ESCAPE",
-        "EXCEPT",
-        "EXISTS",
-        "FOREIGN",
-        "FROM",
-        "GLOB",
-        "GROUP",
-        "HAVING",
-        "IN",
-        "INDEX",
-        "INNER",
-        "INSERT",
-        "INTERSECT",
-        "INTO",
-        "IS",
-        "ISNULL",
-        "JOIN",
-        "KEY",
-        "LEFT",
-        "LIKE",
-        "LIMIT",
-        "MATCH",
-        "NATURAL",
-        "NOT",
-        "NOTNULL",
-        "NULL",
-        "OF",
-        "OFFSET",
-        "ON",
-        "OR",
-        "ORDER",
-        "OUTER",
-        "PRIMARY",
-        "REFERENCES",
-        "REGEXP",
-        "RIGHT",
-        "SELECT",
-        "SET",
-        "TABLE",
-        "THEN",
-        "TO",
-        "TRANSACTION",
-        "UNION",
-        "UNIQUE",
-        "UPDATE",
-        "USING",
-        "VALUES",
-        "WHEN",
-        "WHERE",
-    ]
-)
-
-
-def normalized(sql: str) -> str:
-    """SQL text reduced for comparing two spellings of one expression."""
-    return "".join(
-        (token.identifier or token.text).casefold()
-        if token.kind in ("word", "quoted")
-        else token.text
-        for token in tokenize(sql)
-    )
 
 
 @dataclass
@@ -253,13 +59,13 @@ def parse_create_table(sql: str) -> TableSQL:
     opening = next((i for i, t in enumerate(tokens) if t.text == "(" and t.kind == "punct"), None)
     if opening is None:
         return result
-    closing = _closing(tokens, opening)
+    closing = matching_paren(tokens, opening)
     item: list[Token] = []
     index = opening + 1
     while index <= closing:
         token = tokens[index]
         if token.kind == "punct" and token.text == "(":
-            end = _closing(tokens, index)
+            end = matching_paren(tokens, index)
             item.extend(tokens[index : end + 1])
             index = end + 1
             continue
@@ -279,7 +85,7 @@ def _parse_column(sql: str, tokens: list[Token]) -> ColumnSQL:
     index = 1
     while index < len(tokens) and tokens[index].keyword not in _COLUMN_CLAUSES:
         if tokens[index].text == "(":
-            index = _closing(tokens, index)
+            index = matching_paren(tokens, index)
         index += 1
     if index > 1:
         column.declared_type = sql[tokens[1].start : tokens[index - 1].end]
@@ -287,7 +93,7 @@ def _parse_column(sql: str, tokens: list[Token]) -> ColumnSQL:
         keyword = tokens[index].keyword
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if tokens[index].text == "(":
-            index = _closing(tokens, index) + 1
+            index = matching_paren(tokens, index) + 1
             continue
         if keyword == "COLLATE" and following is not None:
             column.collation = following.identifier or following.text
@@ -297,7 +103,7 @@ def _parse_column(sql: str, tokens: list[Token]) -> ColumnSQL:
             index = _parse_default(sql, tokens, index + 1, column)
             continue
         if keyword == "AS" and following is not None and following.text == "(":
-            end = _closing(tokens, index + 1)
+            end = matching_paren(tokens, index + 1)
             expression = sql[following.end : tokens[end].start].strip()
             stored = end + 1 < len(tokens) and tokens[end + 1].keyword == "STORED"
             column.generated = (expression, stored)
@@ -315,7 +121,7 @@ def _parse_column(sql: str, tokens: list[Token]) -> ColumnSQL:
 def _parse_default(sql: str, tokens: list[Token], index: int, column: ColumnSQL) -> int:
     token = tokens[index]
     if token.text == "(":
-        end = _closing(tokens, index)
+        end = matching_paren(tokens, index)
         column.default = sql[token.start : tokens[end].end]
         return end + 1
     if token.text in ("+", "-") and index + 1 < len(tokens):

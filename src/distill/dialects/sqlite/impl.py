@@ -1,4 +1,4 @@
-"""SQLite: what its ALTER TABLE cannot do, done by rebuilding the table (sqlite_rebuild.py).
+"""SQLiteImpl: what SQLite's ALTER TABLE cannot do, done by rebuilding the table (rebuild.py).
 
 Online, a column or constraint change SQLite cannot ALTER recreates the table inside the
 migration's transaction, keeping rows, indexes, triggers, views and foreign keys, or
@@ -17,17 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    DialectImpl,
-    Sink,
-    alteration_where,
-    constraint_where,
-    sorted_constraints,
-)
-from distill.dialects.rebuild_plan import TableRebuild, with_naming_convention
-from distill.dialects.sqlite_rebuild import rebuild_sqlite_table
-from distill.dialects.sqlite_schema import reflect_table
+from distill.dialects.alteration import ColumnAlteration, alteration_where
+from distill.dialects.base import DialectImpl, Sink, constraint_where
+from distill.dialects.ddl import sorted_constraints
+from distill.dialects.run_hooks import DDLTransactions
+from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
+from distill.dialects.sqlite.stored_schema import reflect_table
+from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
+from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 
 # A default SQLite refuses in ADD COLUMN: CURRENT_* and anything in parentheses.
@@ -39,12 +36,15 @@ class SQLiteImpl(DialectImpl):
 
     dialect_names = ("sqlite",)
 
-    # pysqlite runs DDL outside transactions unless told otherwise; distill's runtime
-    # opens real transactions (BEGIN), so SQLite DDL rolls back as on PostgreSQL.
+    # pysqlite runs DDL outside transactions unless told otherwise; ddl_transactions()
+    # makes it BEGIN for real, so SQLite DDL rolls back as on PostgreSQL.
     can_rollback_ddl = True
     can_alter_column = False
     can_alter_constraints = False
     can_rebuild_table = True
+    # column affinity converts values itself, without losing any; a CAST would force the
+    # conversion ('2020-01-01' AS DATETIME is 2020)
+    rebuild_casts_types = False
 
     def __init__(
         self,
@@ -59,6 +59,11 @@ class SQLiteImpl(DialectImpl):
         if version is not None:
             self.can_drop_column = tuple(version) >= (3, 35, 0)
             self.can_rename_column = tuple(version) >= (3, 25, 0)
+
+    @classmethod
+    def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
+        """The take-over that makes the sqlite3 driver BEGIN before DDL (transactions.py)."""
+        return sqlite_ddl_transactions(connection)
 
     def inline_in_add_column(self, constraint: sa.Constraint, inline_references: bool) -> bool:
         """REFERENCES and CHECK go into the column: SQLite has no ADD CONSTRAINT."""
@@ -244,11 +249,16 @@ class SQLiteImpl(DialectImpl):
             )
 
         def reflect(connection: sa.Connection) -> sa.Table:
-            return reflect_with_convention(connection, table_name, schema, convention)
+            table = self.reflect_for_rebuild(connection, table_name, schema=schema)
+            return with_naming_convention(table, convention)
 
         def plan(table: sa.Table, indexes: Sequence[str]) -> TableRebuild:
             rebuild = TableRebuild(
-                table, dialect=self.dialect, reflected=True, known_indexes=indexes
+                table,
+                dialect=self.dialect,
+                reflected=True,
+                known_indexes=indexes,
+                casts_types=self.rebuild_casts_types,
             )
             change(rebuild)
             return rebuild
@@ -280,25 +290,24 @@ class SQLiteImpl(DialectImpl):
             source=source,
         )
 
-
-def reflect_with_convention(
-    connection: sa.Connection,
-    table_name: str,
-    schema: str | None,
-    convention: Mapping[str, Any] | None,
-    *,
-    reflect_args: Sequence[Any] = (),
-    reflect_kwargs: Mapping[str, Any] | None = None,
-) -> sa.Table:
-    """The reflected table; with a naming convention, its unnamed constraints named by it."""
-    table = reflect_table(
-        connection,
-        table_name,
-        schema=schema,
-        reflect_args=reflect_args,
-        reflect_kwargs=reflect_kwargs,
-    )
-    return with_naming_convention(table, convention)
+    def reflect_for_rebuild(
+        self,
+        connection: sa.Connection,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        reflect_args: Sequence[Any] = (),
+        reflect_kwargs: Mapping[str, Any] | None = None,
+    ) -> sa.Table:
+        """Reflection completed from the stored CREATE TABLE text: collations, exact
+        defaults, generated columns, AUTOINCREMENT, inline REFERENCES clauses."""
+        return reflect_table(
+            connection,
+            table_name,
+            schema=schema,
+            reflect_args=reflect_args,
+            reflect_kwargs=reflect_kwargs,
+        )
 
 
 def _refusal(error: BaseException) -> str | None:

@@ -1,4 +1,5 @@
-"""TableRebuild: the new definition of a table being recreated, and what fills each column."""
+"""TableDefinition: a table being recreated, tracked column by column under the columns'
+original names, and the new Table, rows copy and indexes it yields."""
 
 from __future__ import annotations
 
@@ -10,18 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.base import SchemaEventTarget
-from sqlalchemy.sql.elements import ColumnClause, conv
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
-from distill.dialects.base import (
-    ColumnAlteration,
-    constraint_kind,
-)
-from distill.dialects.sqlite_schema import normalized, referenced_names, rename_identifiers
+from distill.dialects.sql_text import normalized, referenced_names, rename_identifiers
 from distill.errors import DistillError
 
-_UNCHANGED: Any = object()  # "leave as it is" for _column()
+_UNCHANGED: Any = object()  # "leave as it is" for fresh_column()
 
 
 TEMP_PREFIX = "_alembic_tmp_"
@@ -34,7 +31,7 @@ def temp_table_name(table_name: str) -> str:
 
 
 @dataclass
-class _Entry:
+class Entry:
     """A constraint of the new table: the original object and the column keys it uses."""
 
     constraint: sa.Constraint
@@ -43,11 +40,11 @@ class _Entry:
 
     @property
     def name(self) -> str | None:
-        return _name_of(self.constraint)
+        return name_of(self.constraint)
 
 
 @dataclass
-class _IndexEntry:
+class IndexEntry:
     """An index of the new table: the original Index and the column keys it uses."""
 
     index: sa.Index
@@ -55,7 +52,7 @@ class _IndexEntry:
     added: bool = False
 
 
-def _name_of(item: sa.Constraint | sa.Index) -> str | None:
+def name_of(item: sa.Constraint | sa.Index) -> str | None:
     """The constraint's or index's name as a plain string (None when it has none)."""
     name = item.name
     if name is None or not isinstance(name, str) or name == "_NONE_NAME":
@@ -63,12 +60,12 @@ def _name_of(item: sa.Constraint | sa.Index) -> str | None:
     return str(name)
 
 
-class TableRebuild:
-    """The new definition of one table: its current one with changes applied, plus what
-    to copy from the old rows.
+class TableDefinition:
+    """A table's columns, constraints and indexes as they will be, and which old column
+    fills each new one; TableRebuild (table_rebuild.py) applies the changes to it.
 
-    Columns are tracked under their original names ("keys"), like Alembic's batch mode,
-    so a renamed column is still found by its old name and its data is copied from it.
+    `casts_types`: the copy CASTs a column whose type family changes (Alembic's rule);
+    off where the backend converts stored values itself (DialectImpl.rebuild_casts_types).
     """
 
     def __init__(
@@ -81,6 +78,7 @@ class TableRebuild:
         table_kwargs: Mapping[str, Any] | None = None,
         partial_reordering: Sequence[Sequence[str]] | None = None,
         known_indexes: Iterable[str] = (),
+        casts_types: bool = True,
     ) -> None:
         self.source = table
         self.dialect = dialect
@@ -94,9 +92,7 @@ class TableRebuild:
             self.table_kwargs.setdefault(key, value)
         self.comment = table.comment
         self.partial_reordering = [tuple(names) for names in partial_reordering or ()]
-        # SQLite's column affinity converts values itself, without losing any; a CAST would
-        # force the conversion ('2020-01-01' AS DATETIME is 2020)
-        self.casts_types = dialect.name != "sqlite"
+        self.casts_types = casts_types
 
         self.columns: dict[str, sa.Column[Any]] = {}
         self.sources: dict[str, str | None] = {}
@@ -106,27 +102,27 @@ class TableRebuild:
         self.existing: list[str] = []
         self.placements: list[tuple[str, str]] = []  # (first, second) pairs of keys
         for column in table.columns:
-            self.columns[column.name] = _column(column, key=column.name)
+            self.columns[column.name] = fresh_column(column, key=column.name)
             self.sources[column.name] = column.name
             self.order.append(column.name)
             self.existing.append(column.name)
 
-        self.primary_key: _Entry | None = None
-        self.constraints: list[_Entry] = []
-        for constraint in _creation_order(table.constraints):
+        self.primary_key: Entry | None = None
+        self.constraints: list[Entry] = []
+        for constraint in creation_order(table.constraints):
             if getattr(constraint, "_type_bound", False):
                 continue  # the column's type makes it again
-            entry = _Entry(constraint, _keys_of(constraint))
+            entry = Entry(constraint, keys_of(constraint))
             if isinstance(constraint, sa.PrimaryKeyConstraint):
                 if entry.keys:
                     self.primary_key = entry
             else:
                 self.constraints.append(entry)
-        self.indexes: dict[str, _IndexEntry] = {}
-        for index in _creation_order(table.indexes):
-            name = _name_of(index)
+        self.indexes: dict[str, IndexEntry] = {}
+        for index in creation_order(table.indexes):
+            name = name_of(index)
             if name is not None:
-                self.indexes[name] = _IndexEntry(index, _keys_of(index))
+                self.indexes[name] = IndexEntry(index, keys_of(index))
         self.known_indexes = {name.casefold() for name in known_indexes}
         self.known_indexes.update(name.casefold() for name in self.indexes)
         self.dropped_indexes: set[str] = set()  # case-folded names of existing ones
@@ -170,194 +166,6 @@ class TableRebuild:
             for key, column in self.columns.items()
             if self.sources[key] is not None and column.name != self.sources[key]
         }
-
-    # --- changes ---
-
-    def add_column(
-        self,
-        column: sa.Column[Any],
-        *,
-        insert_before: str | None = None,
-        insert_after: str | None = None,
-    ) -> None:
-        """Add a column, with the constraints and indexes of the (stand-in) table it is on."""
-        key = column.name
-        if key in self.columns:
-            raise DistillError(
-                f"add_column: table {self.label} already has a column {key!r}; pick another "
-                "name, or alter_column() the existing one"
-            )
-        self.columns[key] = _column(column, key=key)
-        self.sources[key] = None
-        self._place(key, insert_before, insert_after)
-        stand_in = column.table if isinstance(column.table, sa.Table) else None
-        if stand_in is None:
-            return
-        for constraint in _creation_order(stand_in.constraints):
-            if isinstance(constraint, sa.PrimaryKeyConstraint):
-                continue
-            if getattr(constraint, "_type_bound", False):
-                continue
-            self.constraints.append(_Entry(constraint, self._keys_by_name(constraint), True))
-        for index in _creation_order(stand_in.indexes):
-            self.create_index(index)
-
-    def drop_column(self, name: str) -> None:
-        """Drop a column and whatever can only exist with it (indexes, constraints on it)."""
-        key = self.key_for(name)
-        column = self.columns.pop(key)
-        self.dropped_columns.add(column.name.casefold())
-        source = self.sources.pop(key)
-        if source is not None:
-            self.dropped_columns.add(source.casefold())
-        self.casts.pop(key, None)
-        self.order.remove(key)
-        if key in self.existing:
-            self.existing.remove(key)
-        # a placement naming the dropped column stays: it no longer holds its partner back,
-        # which is where Alembic puts that partner too
-        self.not_null.discard(key)
-        self.retyped.discard(key)
-        if self.primary_key is not None and key in self.primary_key.keys:
-            remaining = tuple(k for k in self.primary_key.keys if k != key)
-            self.primary_key = (
-                _Entry(self.primary_key.constraint, remaining, self.primary_key.added)
-                if remaining
-                else None
-            )
-
-    def alter_column(self, alteration: ColumnAlteration) -> None:
-        """Apply one alter_column: name, type, nullability, default, comment, position."""
-        key = self.key_for(alteration.column_name)
-        column = self.columns[key]
-        changes: dict[str, Any] = {}
-        if alteration.changes_name:
-            changes["name"] = alteration.new_column_name
-        if alteration.type_ is not None:
-            old_type = (
-                alteration.existing_type if alteration.existing_type is not None else column.type
-            )
-            self._drop_type_checks(column.name, old_type)
-            changes["type_"] = alteration.type_
-            if self.sources[key] is not None:
-                self.retyped.add(key)
-                if self.casts_types and _needs_cast(column.type, alteration.type_):
-                    self.casts[key] = alteration.type_
-        if alteration.nullable is not None:
-            changes["nullable"] = alteration.nullable
-            if not alteration.nullable and self.sources[key] is not None:
-                self.not_null.add(key)
-        if alteration.changes_default:
-            changes["server_default"] = alteration.server_default
-        if alteration.changes_comment:
-            changes["comment"] = alteration.comment
-        if alteration.autoincrement is not None:
-            changes["autoincrement"] = alteration.autoincrement
-        self.columns[key] = _column(column, key=key, **changes)
-        before = alteration.kw.get("insert_before")
-        after = alteration.kw.get("insert_after")
-        if before or after:
-            if key in self.existing:
-                self.existing.remove(key)
-            self._place(key, before, after)
-
-    def add_constraint(self, constraint: sa.Constraint, *, require_name: bool = True) -> None:
-        """Add a constraint (batch mode wants it named); a primary key replaces the table's."""
-        unnamed = _name_of(constraint) is None
-        if require_name and unnamed and not isinstance(constraint, sa.PrimaryKeyConstraint):
-            raise DistillError(
-                f"Constraint must have a name: batch mode on table {self.label} recreates the "
-                f"table, and a {constraint_kind(constraint)} constraint without a name cannot "
-                "be told apart later; pass a name (or configure a naming convention)"
-            )
-        entry = _Entry(constraint, self._keys_by_name(constraint), True)
-        if isinstance(constraint, sa.PrimaryKeyConstraint):
-            self.primary_key = entry
-        else:
-            self.constraints.append(entry)
-
-    def drop_constraint(self, constraint: sa.Constraint, *, missing_ok: bool = False) -> None:
-        """Drop a constraint by its name."""
-        name = _name_of(constraint)
-        if name is None:
-            raise DistillError(
-                f"drop_constraint on table {self.label}: a constraint is dropped by its name, "
-                "and none was given"
-            )
-        if self.primary_key is not None and _same_name(self.primary_key.name, name):
-            for key in self.primary_key.keys:
-                if key in self.columns:
-                    self.columns[key].primary_key = False
-            self.primary_key = None
-            return
-        for entry in self.constraints:
-            if _same_name(entry.name, name):
-                self.constraints.remove(entry)
-                return
-        for key, column in self.columns.items():
-            for owned in list(column.constraints):
-                if _same_name(_name_of(owned), name):
-                    self.columns[key] = _column(column, key=key, drop_constraint=owned)
-                    return
-        if missing_ok or getattr(constraint, "_type_bound", False):
-            return
-        raise DistillError(self._no_such_constraint(name))
-
-    def _no_such_constraint(self, name: str) -> str:
-        named = sorted(
-            entry.name
-            for entry in [*self.constraints, *([self.primary_key] if self.primary_key else [])]
-            if entry.name
-        )
-        unnamed = [
-            constraint_kind(entry.constraint) for entry in self.constraints if entry.name is None
-        ]
-        text = (
-            f"No such constraint: '{name}' on table {self.label} (its named constraints: "
-            f"{', '.join(named) or 'none'})"
-        )
-        if unnamed:
-            text += (
-                f". The table has {len(unnamed)} unnamed constraint(s) "
-                f"({', '.join(unnamed)}); SQLite keeps no name for them, so give them names "
-                "to drop them by: batch_alter_table(..., naming_convention={'fk': "
-                "'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s', 'uq': "
-                "'uq_%(table_name)s_%(column_0_name)s'}) and drop the name the convention gives"
-            )
-        return text
-
-    def create_index(self, index: sa.Index) -> None:
-        """Create an index on the new table (after the swap)."""
-        name = _name_of(index)
-        if name is None:
-            raise DistillError(
-                f"create_index on table {self.label}: the index needs a name; pass one (or "
-                "configure a naming convention)"
-            )
-        self.indexes[name] = _IndexEntry(index, self._keys_by_name(index), True)
-
-    def drop_index(self, name: str, *, missing_ok: bool = False) -> None:
-        """Leave an existing index out of the new table."""
-        for existing in list(self.indexes):
-            if _same_name(existing, name):
-                entry = self.indexes.pop(existing)
-                if not entry.added:
-                    self.dropped_indexes.add(existing.casefold())
-                return
-        if name.casefold() in self.known_indexes and name.casefold() not in self.dropped_indexes:
-            self.dropped_indexes.add(name.casefold())
-            return
-        if missing_ok:
-            return
-        names = ", ".join(sorted(self.indexes)) or "none"
-        raise DistillError(
-            f"No such index: '{name}' on table {self.label} (its indexes: {names}); check "
-            "the index name"
-        )
-
-    def set_comment(self, comment: str | None) -> None:
-        """The table comment of the new table (None: no comment)."""
-        self.comment = comment
 
     # --- the result ---
 
@@ -411,7 +219,7 @@ class TableRebuild:
         ]
         columns = []
         for key in order:
-            column = _column(self.columns[key], key=key)
+            column = fresh_column(self.columns[key], key=key)
             column.primary_key = key in pk_keys
             columns.append(column)
         extra = [item._copy() if hasattr(item, "_copy") else item for item in self.table_args]
@@ -426,7 +234,7 @@ class TableRebuild:
         )
         if primary is not None:
             table.append_constraint(
-                sa.PrimaryKeyConstraint(*pk_keys, name=_name_of(primary.constraint))
+                sa.PrimaryKeyConstraint(*pk_keys, name=name_of(primary.constraint))
             )
         for entry in self._ordered_entries():
             if not self._present(entry):
@@ -483,69 +291,32 @@ class TableRebuild:
 
     # --- helpers ---
 
-    def _place(self, key: str, before: str | None, after: str | None) -> None:
-        """Record where a new (or moved) column goes, the way Alembic pairs it up."""
-        if key not in self.order:
-            self.order.append(key)
-        first = self.key_for(after) if after else None
-        second = self.key_for(before) if before else None
-        if not self.partial_reordering:
-            # a lone insert_after / insert_before also pins the other side, so the column
-            # lands right next to the one named
-            if first is not None and second is None:
-                if first in self.existing:
-                    index = self.existing.index(first) + 1
-                    second = self.existing[index] if index < len(self.existing) else None
-                else:
-                    second = dict(self.placements).get(first)
-            elif second is not None and first is None:
-                if second in self.existing:
-                    index = self.existing.index(second) - 1
-                    first = self.existing[index] if index >= 0 else None
-                else:
-                    first = {b: a for a, b in self.placements}.get(second)
-            elif first is None and second is None and self.existing:
-                first = self.existing[-1]
-        if second is not None:
-            self.placements.append((key, second))
-        if first is not None:
-            self.placements.append((first, key))
-
-    def _keys_by_name(self, item: sa.Constraint | sa.Index) -> tuple[str, ...]:
-        names = [column.name for column in getattr(item, "columns", ())]
-        if isinstance(item, sa.Index):
-            names = [
-                expression.name
-                for expression in item.expressions
-                if isinstance(expression, sa.Column)
-            ]
-        return tuple(self.key_for(name) for name in names)
-
-    def _present(self, entry: _Entry) -> bool:
+    def _present(self, entry: Entry) -> bool:
         if not all(key in self.columns for key in entry.keys):
             return False
         if isinstance(entry.constraint, sa.CheckConstraint) and not entry.added:
-            return not self._mentions_dropped(self._check_text(entry.constraint))
+            return not self._mentions_dropped(self.check_text(entry.constraint))
         return True
 
     def _mentions_dropped(self, sql: str) -> bool:
         return bool(self.dropped_columns and referenced_names(sql) & self.dropped_columns)
 
-    def _ordered_entries(self) -> list[_Entry]:
+    def _ordered_entries(self) -> list[Entry]:
         # Alembic writes named constraints first, then the unnamed ones
         named = [entry for entry in self.constraints if entry.name is not None]
         return named + [entry for entry in self.constraints if entry.name is None]
 
-    def _check_text(self, constraint: sa.CheckConstraint) -> str:
+    def check_text(self, constraint: sa.CheckConstraint) -> str:
+        """The SQL text of a CHECK condition, as this dialect writes it."""
         sqltext = constraint.sqltext
         if isinstance(sqltext, sa.TextClause):
             return sqltext.text
         compiler = self.dialect.statement_compiler(self.dialect, None)
         return str(compiler.process(sqltext, include_table=False, literal_binds=True))
 
-    def _copy_constraint(self, entry: _Entry, table: sa.Table) -> sa.Constraint:
+    def _copy_constraint(self, entry: Entry, table: sa.Table) -> sa.Constraint:
         constraint = entry.constraint
-        name = _name_of(constraint)
+        name = name_of(constraint)
         common: dict[str, Any] = {
             "name": name,
             "deferrable": getattr(constraint, "deferrable", None),
@@ -575,7 +346,7 @@ class TableRebuild:
         if isinstance(constraint, sa.UniqueConstraint):
             return sa.UniqueConstraint(*entry.keys, **common)
         if isinstance(constraint, sa.CheckConstraint):
-            text = rename_identifiers(self._check_text(constraint), self.renamed())
+            text = rename_identifiers(self.check_text(constraint), self.renamed())
             return sa.CheckConstraint(sa.text(text), **common)
         # anything else (PostgreSQL EXCLUDE, third-party constraints): SQLAlchemy's own copy
         copied: sa.Constraint = constraint._copy(target_table=table)
@@ -586,7 +357,7 @@ class TableRebuild:
         schema, _, name = prefix.rpartition(".")
         return name.casefold() == self.name.casefold() and (schema or None) == self.schema
 
-    def _copy_index(self, name: str, entry: _IndexEntry, table: sa.Table) -> sa.Index:
+    def _copy_index(self, name: str, entry: IndexEntry, table: sa.Table) -> sa.Index:
         index = entry.index
         renamed = self.renamed()
         expressions = [
@@ -598,31 +369,10 @@ class TableRebuild:
                 kwargs[option] = _rebound(value, table, self, renamed)
         return sa.Index(name, *expressions, unique=bool(index.unique), **kwargs)
 
-    def _drop_type_checks(self, column_name: str, old_type: TypeEngine[Any]) -> None:
-        """Leave out the CHECK a Boolean / Enum type made, now that the type changes."""
-        texts = {
-            normalized(text) for text in _type_check_texts(column_name, old_type, self.dialect)
-        }
-        names = {str(getattr(old_type, "name", None) or "").casefold()} - {""}
-        if not texts and not names:
-            return
-        self.constraints = [
-            entry
-            for entry in self.constraints
-            if not (
-                isinstance(entry.constraint, sa.CheckConstraint)
-                and not entry.added
-                and (
-                    normalized(self._check_text(entry.constraint)) in texts
-                    or (entry.name or "").casefold() in names
-                )
-            )
-        ]
-
     def _drop_duplicate_checks(self, table: sa.Table, given: Sequence[Any]) -> None:
         """A reflected unnamed CHECK that a column's type now makes itself is not kept twice."""
         type_bound = {
-            normalized(self._check_text(c))
+            normalized(self.check_text(c))
             for c in table.constraints
             if isinstance(c, sa.CheckConstraint) and getattr(c, "_type_bound", False)
         }
@@ -634,7 +384,7 @@ class TableRebuild:
                 continue
             if any(constraint is item for item in given):
                 continue
-            text = normalized(self._check_text(constraint))
+            text = normalized(self.check_text(constraint))
             # Alembic's rule: unnamed CHECKs restated in table_args replace the reflected ones
             if text in type_bound or (restated and self.reflected):
                 table.constraints.discard(constraint)
@@ -662,27 +412,15 @@ class TableRebuild:
                     constraint.name = made.name
 
 
-def with_naming_convention(table: sa.Table, convention: Mapping[str, Any] | None) -> sa.Table:
-    """The table; with a naming convention, a copy whose unnamed constraints it names."""
-    if not convention:
-        return table
-    # the names the database has are final; the convention only names the unnamed ones
-    items: list[sa.Constraint | sa.Index] = [*table.constraints, *table.indexes]
-    for item in items:
-        if isinstance(item.name, str) and not isinstance(item.name, conv):
-            item.name = conv(item.name)
-    return table.to_metadata(sa.MetaData(naming_convention=dict(convention)))
-
-
-def _same_name(a: str | None, b: str) -> bool:
+def same_name(a: str | None, b: str) -> bool:
     return a is not None and (a == b or a.casefold() == b.casefold())
 
 
-def _creation_order(items: Iterable[Any]) -> list[Any]:
+def creation_order(items: Iterable[Any]) -> list[Any]:
     return sorted(items, key=lambda item: getattr(item, "_creation_order", 0))
 
 
-def _keys_of(item: sa.Constraint | sa.Index) -> tuple[str, ...]:
+def keys_of(item: sa.Constraint | sa.Index) -> tuple[str, ...]:
     if isinstance(item, sa.Index):
         return tuple(e.name for e in item.expressions if isinstance(e, sa.Column))
     return tuple(column.name for column in getattr(item, "columns", ()))
@@ -712,7 +450,7 @@ def _index_text(index: sa.Index) -> str:
 
 
 def _rebound(
-    expression: Any, table: sa.Table, rebuild: TableRebuild, renamed: Mapping[str, str]
+    expression: Any, table: sa.Table, rebuild: TableDefinition, renamed: Mapping[str, str]
 ) -> Any:
     """`expression` on the new table: columns by key, names in SQL text renamed."""
     if isinstance(expression, sa.Column):
@@ -730,7 +468,7 @@ def _rebound(
     return replacement_traverse(expression, {}, replace)
 
 
-def _column(
+def fresh_column(
     column: sa.Column[Any],
     *,
     key: str,
@@ -787,12 +525,12 @@ def _column(
     return copy
 
 
-def _needs_cast(old: TypeEngine[Any], new: TypeEngine[Any]) -> bool:
+def needs_cast(old: TypeEngine[Any], new: TypeEngine[Any]) -> bool:
     """Alembic's rule: CAST when the type family changes (JSON is stored as it is)."""
     return old._type_affinity is not new._type_affinity and not isinstance(new, sa.JSON)
 
 
-def _type_check_texts(column_name: str, type_: TypeEngine[Any], dialect: Dialect) -> list[str]:
+def type_check_texts(column_name: str, type_: TypeEngine[Any], dialect: Dialect) -> list[str]:
     """The CHECK texts a Boolean / Enum type makes for a column named `column_name`."""
     if not isinstance(type_, SchemaEventTarget):
         return []

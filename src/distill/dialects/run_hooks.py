@@ -1,0 +1,59 @@
+"""What the runtime asks a dialect about the live connection a run uses.
+
+DialectImpl inherits these hooks and a dialect overrides what differs: SQLite makes its
+driver BEGIN for real, PostgreSQL explains lock-table exhaustion. `ddl_transactions` is
+a classmethod because the runtime needs its answer before it builds the impl (whether
+DDL can be transactional at all decides the impl's `transactional_ddl`):
+`impl_class_for(connection.dialect).ddl_transactions(connection)`.
+
+The deploy lock belongs with these hooks: a classmethod taking the connection, asked by
+the runtime before it reads the version table and released when the run ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+
+class DDLTransactions:
+    """How DDL on one connection is made transactional while a run uses it.
+
+    The runtime enters it before it reads the version table and before each transaction
+    it opens, exits afterwards, and suspends it around an autocommit block. Entering is
+    re-entrant: the outermost enter / exit pair does the work. This default has nothing
+    to take over: the driver's transactions already hold DDL (or never can).
+    """
+
+    def __init__(self, *, available: bool = True) -> None:
+        # False: the driver commits every statement at once (autocommit), so DDL on this
+        # connection cannot be rolled back whatever the runtime does
+        self.available = available
+
+    def enter(self) -> None:
+        """Make DDL transactional from here on (re-entrant)."""
+
+    def exit(self) -> None:
+        """Undo what the matching enter() did, once the outermost user is done."""
+
+    def suspend(self) -> Callable[[], None]:
+        """Hand control back to the driver for a while; returns the call that resumes."""
+        return lambda: None
+
+
+class RunHooks:
+    """The hooks of DialectImpl that the runtime calls about its connection and its run."""
+
+    @classmethod
+    def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
+        """How DDL on `connection` can be made transactional (the runtime enters it)."""
+        return DDLTransactions()
+
+    def failure_hint(self, error: BaseException, *, per_migration: bool) -> str | None:
+        """What to do about `error`, which failed a revision, beyond what the error says.
+
+        `per_migration`: each revision ran in its own transaction
+        (transaction_per_migration=True) rather than the whole run in one.
+        """
+        return None
