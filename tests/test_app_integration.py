@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from cli_project import new_project, ok, versions, write_revision
 
-from distill import commands
+from distill import command
 from distill.config import Config
 
 CREATE = 'op.create_table("thing", sa.Column("id", sa.Integer, primary_key=True))'
@@ -32,7 +32,7 @@ def test_command_api_keeps_the_applications_loggers(
     write_revision(project, "aaa111", None, CREATE)
     app_logger = logging.getLogger("myapp.service")
     monkeypatch.chdir(project)
-    commands.upgrade(Config(str(project / "distill.ini")), "head")
+    command.upgrade(Config(str(project / "distill.ini")), "head")
     assert app_logger.disabled is False
     assert versions(f"sqlite:///{project / 'app.db'}") == ["aaa111"]
 
@@ -48,7 +48,7 @@ def test_shared_connection_from_application(
             config = Config(str(project / "distill.ini"))
             config.attributes["connection"] = connection
             monkeypatch.chdir(project)
-            commands.upgrade(config, "head")
+            command.upgrade(config, "head")
         assert versions(db_url) == ["aaa111"]
         assert "thing" in sa.inspect(engine).get_table_names()
     finally:
@@ -97,8 +97,13 @@ def test_alembic_style_application_code_runs_under_the_drop_in(
         assert ScriptDirectory.from_config(config).get_current_head() == "aaa111"
 
 
-def test_distill_command_is_alembics_module_name_for_the_api() -> None:
-    from distill import command
+def test_distill_command_is_the_one_command_module() -> None:
+    import importlib.util
 
-    assert command.upgrade is commands.upgrade
-    assert set(command.__all__) >= {"upgrade", "downgrade", "stamp", "revision", "current"}
+    from distill import compat
+
+    assert importlib.util.find_spec("distill.commands") is None
+    with compat.alembic_names():
+        from alembic import command as alembic_command
+
+        assert alembic_command is command

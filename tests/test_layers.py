@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},
     "compat": {"errors"},
-    "commands": {
+    "command": {
         "autogenerate",
         "errors",
         "graph",
@@ -35,9 +35,8 @@ ALLOWED: dict[str, set[str]] = {
         "op",
         "compat",
     },
-    "command": {"commands"},
-    "demo": {"errors", "config", "commands"},
-    "cli": {"errors", "commands", "demo", "config", "runtime", "__init__"},
+    "demo": {"errors", "config", "command"},
+    "cli": {"errors", "command", "demo", "config", "runtime", "__init__"},
     "__init__": set(),
     "__main__": {"cli"},
 }
