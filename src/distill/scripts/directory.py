@@ -131,7 +131,7 @@ class Script:
     @property
     def doc(self) -> str:
         """The first paragraph of the docstring (the revision message)."""
-        return re.split("\n\n", self.longdoc)[0]
+        return describe.first_paragraph(self.longdoc)
 
     @property
     def module(self) -> ModuleType:
