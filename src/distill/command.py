@@ -69,12 +69,15 @@ def revision(
             "--autogenerate is not available in this version of distill yet; write the "
             "revision by hand (distill revision -m ...) until it lands"
         )
-    if sql and not _revision_environment(config):
+    from distill.scripts.directory import ScriptDirectory
+
+    settings = config.script_settings()
+    if sql and not settings.revision_environment:
         raise DistillError(
             "Using --sql with the revision command when revision_environment is not "
             "configured does not make any sense"
         )
-    script = _script(config)
+    script = ScriptDirectory.from_settings(settings, config)
     return script.generate_revision(
         rev_id or _new_rev_id(),
         message,
@@ -84,7 +87,7 @@ def revision(
         branch_labels=branch_label,
         version_path=version_path,
         depends_on=depends_on,
-        **_template_args_from_env(config, script, sql),
+        **_template_args_from_env(config, script, settings.revision_environment, sql),
     )
 
 
@@ -97,7 +100,10 @@ def merge(
     splice: bool = False,
 ) -> Script | None:
     """Create a revision that merges two or more heads."""
-    script = _script(config)
+    from distill.scripts.directory import ScriptDirectory
+
+    settings = config.script_settings()
+    script = ScriptDirectory.from_settings(settings, config)
     return script.generate_revision(
         rev_id or _new_rev_id(),
         message,
@@ -105,20 +111,17 @@ def merge(
         head=revisions,
         splice=splice,
         branch_labels=branch_label,
-        **_template_args_from_env(config, script, False),
+        **_template_args_from_env(config, script, settings.revision_environment, False),
     )
 
 
-def _revision_environment(config: Config) -> bool:
-    """True when the project asks for env.py to run while writing revisions."""
-    return config.get_alembic_boolean_option("revision_environment")
-
-
-def _template_args_from_env(config: Config, script: ScriptDirectory, sql: bool) -> dict[str, Any]:
+def _template_args_from_env(
+    config: Config, script: ScriptDirectory, revision_environment: bool, sql: bool
+) -> dict[str, Any]:
     """With revision_environment, run env.py without migrating and collect its
     configure(template_args=...); otherwise nothing."""
     collected: dict[str, Any] = {}
-    if not _revision_environment(config):
+    if not revision_environment:
         return collected
 
     def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:

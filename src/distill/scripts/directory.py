@@ -15,15 +15,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from distill.config import DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH
 from distill.errors import ConfigError, MultipleHeads, ResolutionError, ScriptError
 from distill.graph import Revision, RevisionGraph
 from distill.scripts import describe
 
 if TYPE_CHECKING:
-    from distill.config import Config, PostWriteHookConfig
-
-DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
-DEFAULT_TRUNCATE_SLUG_LENGTH = 40
+    from distill.config import Config, PostWriteHookConfig, ScriptSettings
 
 RevIds = str | Sequence[str]
 
@@ -250,39 +248,26 @@ class ScriptDirectory:
     @classmethod
     def from_config(cls, config: Config) -> ScriptDirectory:
         """The migration folder a Config names (its `script_location`)."""
-        location = config.get_alembic_option("script_location")
-        if location is None:
-            if not config.has_file():
-                raise ConfigError(config.missing_file_message())
-            where = config.config_file_name or config.toml_file_name
-            raise ConfigError(
-                "No 'script_location' key found in configuration. "
-                f"Add script_location to [{config.config_ini_section}] of {where} "
-                "(or to [tool.distill] of pyproject.toml)"
-            )
-        truncate_slug_length = _option_int(config, "truncate_slug_length")
-        prepend = config.get_prepend_sys_paths_list()
-        if prepend:
-            sys.path[:0] = prepend
+        return cls.from_settings(config.script_settings(), config)
+
+    @classmethod
+    def from_settings(
+        cls, settings: ScriptSettings, config: Config | None = None
+    ) -> ScriptDirectory:
+        """The migration folder typed settings describe."""
+        if settings.prepend_sys_path:
+            sys.path[:0] = settings.prepend_sys_path
         return cls(
-            resource_path(_option_str(config, "script_location", location)),
-            file_template=_option_str(
-                config,
-                "file_template",
-                config.get_alembic_option("file_template", DEFAULT_FILE_TEMPLATE),
-            ),
-            truncate_slug_length=truncate_slug_length,
-            version_locations=config.get_version_locations_list(),
-            sourceless=config.get_alembic_boolean_option("sourceless"),
-            output_encoding=_option_str(
-                config, "output_encoding", config.get_alembic_option("output_encoding", "utf-8")
-            ),
-            timezone=_option_str_or_none(config, "timezone"),
-            hooks=config.get_hooks_list(),
-            recursive_version_locations=config.get_alembic_boolean_option(
-                "recursive_version_locations"
-            ),
-            messaging_opts=config.messaging_opts,
+            resource_path(settings.script_location),
+            file_template=settings.file_template,
+            truncate_slug_length=settings.truncate_slug_length,
+            version_locations=settings.version_locations,
+            sourceless=settings.sourceless,
+            output_encoding=settings.output_encoding,
+            timezone=settings.timezone,
+            hooks=settings.post_write_hooks,
+            recursive_version_locations=settings.recursive_version_locations,
+            messaging_opts=config.messaging_opts if config is not None else None,
             config=config,
         )
 
@@ -535,30 +520,3 @@ class ScriptDirectory:
         )
         self._add_revision(revision)
         return self._script(revision.revision)
-
-
-def _option_str(config: Config, key: str, value: object) -> str:
-    """An option that must be a string (TOML could hold anything)."""
-    if not isinstance(value, str):
-        raise ConfigError(f"Option {key!r} must be a string, not {value!r}; check your config")
-    return value
-
-
-def _option_int(config: Config, key: str) -> int | None:
-    """A whole-number option that may be absent or empty."""
-    value = config.get_alembic_option(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ConfigError(f"{key} must be a whole number, not {value!r}; check your config")
-
-
-def _option_str_or_none(config: Config, key: str) -> str | None:
-    """A string option that may be absent or empty."""
-    value = config.get_alembic_option(key)
-    if value is None or value == "":
-        return None
-    return _option_str(config, key, value)
