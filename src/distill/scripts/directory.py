@@ -3,6 +3,7 @@ and importing a revision file only when something is about to run it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -11,6 +12,7 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,19 @@ def resource_path(location: str) -> Path:
     for part in parts:
         ref = ref / part
     return Path(str(ref))
+
+
+@contextmanager
+def prepended_sys_path(paths: Sequence[str]) -> Iterator[None]:
+    """`paths` at the front of sys.path for the block, and exactly those entries removed
+    afterwards (what the block itself added to sys.path stays, as it would under Alembic)."""
+    sys.path[:0] = paths
+    try:
+        yield
+    finally:
+        for path in paths:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(path)
 
 
 def _module_name(prefix: str, path: Path) -> str:
@@ -224,6 +239,7 @@ class ScriptDirectory:
         recursive_version_locations: bool = False,
         messaging_opts: Mapping[str, bool] | None = None,
         config: Config | None = None,
+        prepend_sys_path: Sequence[str] = (),
     ) -> None:
         self.dir = os.fspath(dir)
         self.version_locations = [os.fspath(p) for p in version_locations or ()]
@@ -236,6 +252,9 @@ class ScriptDirectory:
         self.recursive_version_locations = recursive_version_locations
         self.messaging_opts = dict(messaging_opts or {})
         self.config = config
+        # applied only while project code runs (env.py, revision files, hooks), so that
+        # building a ScriptDirectory leaves the importing application's sys.path alone
+        self.prepend_sys_path = tuple(prepend_sys_path)
         self._graph: RevisionGraph | None = None
         self._scripts: dict[str, Script] = {}
         self._modules: dict[str, ModuleType] = {}
@@ -255,10 +274,11 @@ class ScriptDirectory:
         cls, settings: ScriptSettings, config: Config | None = None
     ) -> ScriptDirectory:
         """The migration folder typed settings describe."""
-        if settings.prepend_sys_path:
-            sys.path[:0] = settings.prepend_sys_path
+        # a `package:dir` location may name a package found through prepend_sys_path
+        with prepended_sys_path(settings.prepend_sys_path):
+            location = resource_path(settings.script_location)
         return cls(
-            resource_path(settings.script_location),
+            location,
             file_template=settings.file_template,
             truncate_slug_length=settings.truncate_slug_length,
             version_locations=settings.version_locations,
@@ -269,6 +289,7 @@ class ScriptDirectory:
             recursive_version_locations=settings.recursive_version_locations,
             messaging_opts=config.messaging_opts if config is not None else None,
             config=config,
+            prepend_sys_path=settings.prepend_sys_path,
         )
 
     # -- where things are -----------------------------------------------------------------
@@ -283,7 +304,8 @@ class ScriptDirectory:
         """The absolute folders revision files are read from."""
         if not self.version_locations:
             return [Path(self.dir, "versions").absolute()]
-        return [resource_path(location).absolute() for location in self.version_locations]
+        with self.project_sys_path():
+            return [resource_path(location).absolute() for location in self.version_locations]
 
     @property
     def versions(self) -> str:
@@ -457,12 +479,17 @@ class ScriptDirectory:
 
     # -- importing ------------------------------------------------------------------------
 
+    def project_sys_path(self) -> contextlib.AbstractContextManager[None]:
+        """prepend_sys_path applied for the duration of a `with` block."""
+        return prepended_sys_path(self.prepend_sys_path)
+
     def load_module(self, rev_id: str) -> ModuleType:
         """Import the revision file of `rev_id` (once) and return its module."""
         module = self._modules.get(rev_id)
         if module is None:
             path = Path(self.graph.revisions[rev_id].path)
-            module = load_python_file(path, _module_name("distill_revision", path))
+            with self.project_sys_path():
+                module = load_python_file(path, _module_name("distill_revision", path))
             self._modules[rev_id] = module
         return module
 
@@ -478,7 +505,8 @@ class ScriptDirectory:
                     "(distill list_templates)"
                 )
             path = compiled
-        load_python_file(path, _module_name("distill_env", path.absolute()))
+        with self.project_sys_path():
+            load_python_file(path, _module_name("distill_env", path.absolute()))
 
     def _compiled_env_py(self, source: Path) -> Path | None:
         """env.pyc when env.py is absent (sourceless deployments)."""
@@ -506,17 +534,18 @@ class ScriptDirectory:
 
         if self.config is not None:
             template_args.setdefault("config", self.config)
-        revision = write_revision(
-            self,
-            revid,
-            message,
-            head=head,
-            splice=bool(splice),
-            branch_labels=branch_labels,
-            version_path=version_path,
-            depends_on=depends_on,
-            file_template=file_template,
-            template_args=template_args,
-        )
+        with self.project_sys_path():  # post-write hooks may name a project module
+            revision = write_revision(
+                self,
+                revid,
+                message,
+                head=head,
+                splice=bool(splice),
+                branch_labels=branch_labels,
+                version_path=version_path,
+                depends_on=depends_on,
+                file_template=file_template,
+                template_args=template_args,
+            )
         self._add_revision(revision)
         return self._script(revision.revision)
