@@ -13,12 +13,11 @@ from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed
 
 if TYPE_CHECKING:
     from distill.config import Config
-    from distill.graph import Step
     from distill.runtime.migrator import MigrationContext
+    from distill.runtime.request import RunRequest
     from distill.scripts.directory import Script, ScriptDirectory
 
 RevIds = str | Sequence[str]
-PlanFn = Callable[[tuple[str, ...], "MigrationContext"], Sequence["Step"]]
 
 
 def _script(config: Config) -> ScriptDirectory:
@@ -28,12 +27,26 @@ def _script(config: Config) -> ScriptDirectory:
     return ScriptDirectory.from_config(config)
 
 
-def _run_env(config: Config, script: ScriptDirectory, fn: PlanFn | None, **kw: Any) -> None:
-    """Run the project's env.py with `fn` as the plan, alembic names served by distill."""
+def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> None:
+    """Run the project's env.py for `request`, alembic names served by distill.
+
+    The one way distill runs env.py.
+    """
     from distill.runtime.environment import EnvironmentContext
 
-    with compat.alembic_names(), EnvironmentContext(config, script, fn=fn, **kw):
+    with compat.alembic_names(), EnvironmentContext(config, script, request=request):
         script.run_env()
+
+
+def _inspect(
+    config: Config,
+    script: ScriptDirectory,
+    callback: Callable[[tuple[str, ...], MigrationContext], object],
+) -> None:
+    """Run env.py only to hand the database's revisions to `callback`; change nothing."""
+    from distill.runtime.request import Inspect, RunRequest
+
+    _run_env(config, script, RunRequest(Inspect(callback), create_version_table=False))
 
 
 def list_templates(config: Config) -> None:
@@ -120,15 +133,16 @@ def _template_args_from_env(
 ) -> dict[str, Any]:
     """With revision_environment, run env.py without migrating and collect its
     configure(template_args=...); otherwise nothing."""
+    from distill.runtime.request import Inspect, RunRequest
+
     collected: dict[str, Any] = {}
     if not revision_environment:
         return collected
 
-    def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
+    def collect(heads: tuple[str, ...], context: MigrationContext) -> None:
         collected.update(context.opts.get("template_args") or {})
-        return []
 
-    _run_env(config, script, plan, as_sql=sql)
+    _run_env(config, script, RunRequest(Inspect(collect), as_sql=sql))
     return collected
 
 
@@ -155,6 +169,8 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
 
 def _migrate(config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
+    from distill.runtime.request import Migrate, RunRequest
+
     script = _script(config)
     starting_rev = None
     if ":" in revision:
@@ -164,28 +180,22 @@ def _migrate(config: Config, revision: str, sql: bool, tag: str | None, upgradin
                 "online give one target such as head or a revision id"
             )
         starting_rev, revision = revision.split(":", 1)
-    target = revision
-
-    def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-        if upgrading:
-            return script.graph.upgrade_plan(heads, target)
-        return script.graph.downgrade_plan(heads, target)
-
-    _run_env(
-        config,
-        script,
-        plan,
+    request = RunRequest(
+        Migrate("upgrade" if upgrading else "downgrade", revision),
         as_sql=sql,
         starting_rev=starting_rev,
-        destination_rev=target,
+        destination_rev=revision,
         tag=tag,
     )
+    _run_env(config, script, request)
 
 
 def stamp(
     config: Config, revision: RevIds, sql: bool = False, tag: str | None = None, purge: bool = False
 ) -> None:
     """Set the version table to the given revision(s) without running any migration."""
+    from distill.runtime.request import RunRequest, Stamp
+
     script = _script(config)
     targets = [revision] if isinstance(revision, str) else list(revision)
     if sql and purge:
@@ -202,21 +212,15 @@ def stamp(
                 "Stamp operation with --sql only supports a single starting revision at a time"
             )
         starting_rev = starts.pop() if starts else None
-    destination = targets[-1] if targets else None
-
-    def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-        return script.graph.stamp_plan(heads, targets, purge)
-
-    _run_env(
-        config,
-        script,
-        plan,
+    request = RunRequest(
+        Stamp(tuple(targets)),
         as_sql=sql,
         starting_rev=starting_rev,
-        destination_rev=destination,
+        destination_rev=targets[-1] if targets else None,
         tag=tag,
         purge=purge,
     )
+    _run_env(config, script, request)
 
 
 def current(config: Config, check_heads: bool = False, verbose: bool = False) -> None:
@@ -226,7 +230,7 @@ def current(config: Config, check_heads: bool = False, verbose: bool = False) ->
 
     script = _script(config)
 
-    def show(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
+    def show(heads: tuple[str, ...], context: MigrationContext) -> None:
         graph = script.graph
         if check_heads and set(heads) != set(graph.heads):
             raise DatabaseNotAtHead("Database is not on all head revisions")
@@ -235,9 +239,8 @@ def current(config: Config, check_heads: bool = False, verbose: bool = False) ->
             config.print_stdout("Current revision(s) for %s:", mask_url(str(url)))
         for rev in heads:
             config.print_stdout(current_entry(graph, rev, verbose=verbose))
-        return []
 
-    _run_env(config, script, show, dont_mutate=True)
+    _inspect(config, script, show)
 
 
 def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = False) -> None:
@@ -285,12 +288,7 @@ def history(
             )
 
     if indicate_current or "current" in (lower, upper):
-
-        def plan(found: tuple[str, ...], context: MigrationContext) -> list[Step]:
-            emit(found)
-            return []
-
-        _run_env(config, script, plan, dont_mutate=True)
+        _inspect(config, script, lambda found, context: emit(found))
     else:
         emit(())
 
@@ -311,12 +309,11 @@ def show(config: Config, rev: str) -> None:
     script = _script(config)
     if rev == "current":
 
-        def plan(found: tuple[str, ...], context: MigrationContext) -> list[Step]:
+        def show_current(found: tuple[str, ...], context: MigrationContext) -> None:
             for current_rev in found:
                 config.print_stdout(verbose_block(script.graph, current_rev))
-            return []
 
-        _run_env(config, script, plan, dont_mutate=True)
+        _inspect(config, script, show_current)
         return
     for resolved in script.graph.resolve(rev):
         config.print_stdout(verbose_block(script.graph, resolved))
@@ -327,12 +324,7 @@ def edit(config: Config, rev: str) -> None:
     script = _script(config)
     if rev == "current":
         found: list[str] = []
-
-        def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-            found.extend(heads)
-            return []
-
-        _run_env(config, script, plan, dont_mutate=True)
+        _inspect(config, script, lambda heads, context: found.extend(heads))
         revs: Sequence[str] = found
     else:
         revs = script.graph.resolve(rev)
@@ -358,10 +350,6 @@ def _open_in_editor(path: str) -> None:
 
 def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it does not exist yet."""
-    script = _script(config)
+    from distill.runtime.request import CreateVersionTable, RunRequest
 
-    def plan(heads: tuple[str, ...], context: MigrationContext) -> list[Step]:
-        context.ensure_version_table()
-        return []
-
-    _run_env(config, script, plan, as_sql=sql)
+    _run_env(config, _script(config), RunRequest(CreateVersionTable(), as_sql=sql))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
 from distill.runtime.report import StepEvent, get_reporter
+from distill.runtime.request import RunRequest, split_options
 from distill.runtime.sink import (
     ConnectionSink,
     NoConnectionSink,
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from distill.graph import Revision, RevisionGraph, Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
-
-PlanFn = Callable[[tuple[str, ...], "MigrationContext"], Iterable["Step"]]
 
 STATEMENT_LIMIT = 300  # characters of a failing statement quoted in an error
 
@@ -166,24 +165,26 @@ class MigrationContext:
         self,
         dialect: Dialect,
         connection: Connection | None,
-        opts: dict[str, Any],
+        opts: Mapping[str, Any],
         environment_context: EnvironmentContext | None = None,
+        *,
+        request: RunRequest | None = None,
     ) -> None:
+        """`opts` are configure() options; Alembic's run options among them (`fn`,
+        `as_sql`, `script`, `starting_rev`, ...) are folded into `request`."""
         from distill.dialects import impl_for
 
+        run_options, configure_options = split_options(opts)
+        self.request = (request or RunRequest()).with_options(run_options)
         self.environment_context = environment_context
-        self.opts = opts
+        self.opts = configure_options
+        opts = configure_options
         self.dialect = dialect
-        self.script: ScriptDirectory | None = opts.get("script")
-        self.as_sql: bool = bool(opts.get("as_sql", False))
         self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
         callbacks = opts.get("on_version_apply") or ()
         self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
             (callbacks,) if callable(callbacks) else tuple(callbacks)
         )
-        self._migrations_fn: PlanFn | None = opts.get("fn")
-        self._start_from_rev: str | Sequence[str] | None = opts.get("starting_rev")
-        self.purge = bool(opts.get("purge", False))
         self.version_table: str = opts.get("version_table", DEFAULT_NAME)
         self.version_table_schema: str | None = opts.get("version_table_schema")
         self._version = VersionTable(
@@ -250,8 +251,13 @@ class MigrationContext:
         environment_context: EnvironmentContext | None = None,
         dialect_opts: Mapping[str, Any] | None = None,
         opts: Mapping[str, Any] | None = None,
+        *,
+        request: RunRequest | None = None,
     ) -> MigrationContext:
-        """A MigrationContext for a connection, a URL, or just a dialect name (for --sql)."""
+        """A MigrationContext for a connection, a URL, or just a dialect name (for --sql).
+
+        `request` is what to run; Alembic's run options in `opts` are folded into it.
+        """
         import sqlalchemy as sa
 
         options = dict(opts or {})
@@ -273,9 +279,24 @@ class MigrationContext:
                 "Connection, url, or dialect_name is required: pass connection=... "
                 "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
             )
-        return cls(dialect, connection, options, environment_context)
+        return cls(dialect, connection, options, environment_context, request=request)
 
     # -- what env.py and applications read --------------------------------------------------
+
+    @property
+    def script(self) -> ScriptDirectory | None:
+        """The migration folder the revisions come from (None for a bare context)."""
+        return self.request.script
+
+    @property
+    def as_sql(self) -> bool:
+        """True when SQL is written to a script instead of run (--sql)."""
+        return self.request.as_sql
+
+    @property
+    def purge(self) -> bool:
+        """True when the version table is emptied before the plan (stamp --purge)."""
+        return self.request.purge
 
     @property
     def bind(self) -> Any:
@@ -315,30 +336,13 @@ class MigrationContext:
     def get_current_heads(self) -> tuple[str, ...]:
         """The revisions in the version table; offline, the starting revision(s) given."""
         if self.as_sql:
-            return self._offline_start()
-        if self._start_from_rev:
+            return self.request.offline_heads()
+        if self.request.start:
             raise DistillError(
                 "Can't specify current_rev to context when using a database connection: "
                 "a starting revision (`upgrade start:end`) is only for --sql scripts"
             )
         return self._version.read(self._live("get_current_heads()"))
-
-    def _offline_start(self) -> tuple[str, ...]:
-        start = self._start_from_rev
-        if start is None or start == "base":
-            return ()
-        starts = [start] if isinstance(start, str) else list(start)
-        found: list[str] = []
-        for identifier in starts:
-            if identifier in (None, "base"):
-                continue
-            if self.script is None:
-                found.append(identifier)
-                continue
-            for rev in self.script.graph.resolve(identifier):
-                if rev not in found:
-                    found.append(rev)
-        return tuple(found)
 
     # -- the version table ----------------------------------------------------------------
 
@@ -367,7 +371,7 @@ class MigrationContext:
     # -- running --------------------------------------------------------------------------
 
     def run_migrations(self, **kw: Any) -> None:
-        """Run the plan the command gave (fn); `kw` goes to every upgrade()/downgrade()."""
+        """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         if self._sqlite is not None:
             self._sqlite.enter()
@@ -377,12 +381,12 @@ class MigrationContext:
                 heads: tuple[str, ...] = ()
             else:
                 heads = self.get_current_heads()
-                if not self.as_sql and not heads and not self.opts.get("dont_mutate", False):
+                if not self.as_sql and not heads and self.request.create_version_table:
                     self.ensure_version_table()
             self._heads = list(heads)
             self._durable_heads = heads
             self._committed_in_run = False
-            steps = list(self._migrations_fn(heads, self)) if self._migrations_fn else []
+            steps = self.request.action.steps(heads, self)
             reporter = get_reporter()
             reporter.run_started(len(steps))
             for number, step in enumerate(steps, 1):
