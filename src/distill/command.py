@@ -14,7 +14,7 @@ from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed
 if TYPE_CHECKING:
     from distill.config import Config
     from distill.runtime.migrator import MigrationContext
-    from distill.runtime.request import RunRequest
+    from distill.runtime.request import InspectFn, RunRequest
     from distill.scripts.directory import Script, ScriptDirectory
 
 RevIds = str | Sequence[str]
@@ -38,11 +38,7 @@ def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> No
         script.run_env()
 
 
-def _inspect(
-    config: Config,
-    script: ScriptDirectory,
-    callback: Callable[[tuple[str, ...], MigrationContext], object],
-) -> None:
+def _inspect(config: Config, script: ScriptDirectory, callback: InspectFn) -> None:
     """Run env.py only to hand the database's revisions to `callback`; change nothing."""
     from distill.runtime.request import Inspect, RunRequest
 
