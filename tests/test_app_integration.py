@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from cli_project import new_project, ok, versions, write_revision
+from cli_project import new_project, ok, tables, versions, write_revision
 
-from distill import commands
+from distill import command
 from distill.config import Config
 
 CREATE = 'op.create_table("thing", sa.Column("id", sa.Integer, primary_key=True))'
@@ -32,7 +33,7 @@ def test_command_api_keeps_the_applications_loggers(
     write_revision(project, "aaa111", None, CREATE)
     app_logger = logging.getLogger("myapp.service")
     monkeypatch.chdir(project)
-    commands.upgrade(Config(str(project / "distill.ini")), "head")
+    command.upgrade(Config(str(project / "distill.ini")), "head")
     assert app_logger.disabled is False
     assert versions(f"sqlite:///{project / 'app.db'}") == ["aaa111"]
 
@@ -48,7 +49,7 @@ def test_shared_connection_from_application(
             config = Config(str(project / "distill.ini"))
             config.attributes["connection"] = connection
             monkeypatch.chdir(project)
-            commands.upgrade(config, "head")
+            command.upgrade(config, "head")
         assert versions(db_url) == ["aaa111"]
         assert "thing" in sa.inspect(engine).get_table_names()
     finally:
@@ -97,8 +98,49 @@ def test_alembic_style_application_code_runs_under_the_drop_in(
         assert ScriptDirectory.from_config(config).get_current_head() == "aaa111"
 
 
-def test_distill_command_is_alembics_module_name_for_the_api() -> None:
-    from distill import command
+def test_distill_command_is_the_one_command_module() -> None:
+    import importlib.util
 
-    assert command.upgrade is commands.upgrade
-    assert set(command.__all__) >= {"upgrade", "downgrade", "stamp", "revision", "current"}
+    from distill import compat
+
+    assert importlib.util.find_spec("distill.commands") is None
+    with compat.alembic_names():
+        from alembic import command as alembic_command
+
+        assert alembic_command is command
+
+
+def test_prepend_sys_path_applies_while_env_py_and_revisions_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = new_project(tmp_path)
+    ini = project / "distill.ini"
+    ini.write_text(
+        ini.read_text().replace("prepend_sys_path = .", "prepend_sys_path = %(here)s/app_code")
+    )
+    (project / "app_code").mkdir()
+    (project / "app_code" / "prepended_env_helper.py").write_text("TABLE = 'from_env'\n")
+    (project / "app_code" / "prepended_rev_helper.py").write_text("TABLE = 'from_rev'\n")
+    env_py = project / "migrations" / "env.py"
+    env_py.write_text(
+        "import prepended_env_helper\n"
+        + env_py.read_text()
+        + "\nassert prepended_env_helper.TABLE == 'from_env'\n"
+    )
+    write_revision(
+        project,
+        "aaa111",
+        None,
+        "import prepended_rev_helper; op.create_table(prepended_rev_helper.TABLE, "
+        'sa.Column("id", sa.Integer, primary_key=True))',
+    )
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
+    try:
+        command.upgrade(Config(str(ini)), "head")
+    finally:
+        for name in ("prepended_env_helper", "prepended_rev_helper"):
+            sys.modules.pop(name, None)
+    assert sys.path == before
+    assert tables(f"sqlite:///{project / 'app.db'}") == ["alembic_version", "from_rev"]

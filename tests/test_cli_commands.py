@@ -132,7 +132,7 @@ def test_python_api_matches_alembic_command_signatures() -> None:
 
     import alembic.command as reference
 
-    from distill import commands
+    from distill import command
 
     for name in [
         "list_templates",
@@ -150,7 +150,7 @@ def test_python_api_matches_alembic_command_signatures() -> None:
         "edit",
         "ensure_version",
     ]:
-        ours = list(inspect.signature(getattr(commands, name)).parameters.items())
+        ours = list(inspect.signature(getattr(command, name)).parameters.items())
         theirs = list(inspect.signature(getattr(reference, name)).parameters.items())
         assert [(n, p.kind, p.default) for n, p in ours] == [
             (n, p.kind, p.default) for n, p in theirs

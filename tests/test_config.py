@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.config import Config as AlembicConfig
 
-from distill.config import Config, find_config, mask_url
+from distill.config import Config, ScriptSettings, find_config, mask_url
 from distill.errors import ConfigError
 
 
@@ -448,3 +448,119 @@ def test_template_directory_holds_the_templates() -> None:
 )
 def test_mask_url(url: str, masked: str) -> None:
     assert mask_url(url) == masked
+
+
+# -- typed settings -------------------------------------------------------------------------
+
+
+def test_script_settings_from_an_ini_are_typed(tmp_path: Path) -> None:
+    ini = write(
+        tmp_path / "alembic.ini",
+        """
+        [alembic]
+        script_location = %(here)s/migrations
+        path_separator = os
+        version_locations = %(here)s/a
+        prepend_sys_path = .
+        recursive_version_locations = true
+        file_template = %%(rev)s
+        truncate_slug_length = 12
+        timezone = UTC
+        sourceless = true
+        output_encoding = latin-1
+        revision_environment = true
+        [post_write_hooks]
+        hooks = fmt
+        fmt.type = exec
+        fmt.executable = true
+        """,
+    )
+    here = tmp_path.as_posix()
+    assert Config(ini).script_settings() == ScriptSettings(
+        script_location=f"{here}/migrations",
+        version_locations=(f"{here}/a",),
+        recursive_version_locations=True,
+        prepend_sys_path=(".",),
+        file_template="%(rev)s",
+        truncate_slug_length=12,
+        timezone="UTC",
+        sourceless=True,
+        output_encoding="latin-1",
+        revision_environment=True,
+        post_write_hooks=({"type": "exec", "executable": "true", "_hook_name": "fmt"},),
+    )
+
+
+def test_script_settings_defaults(tmp_path: Path) -> None:
+    ini = write(tmp_path / "alembic.ini", "[alembic]\nscript_location = m\ntimezone =\n")
+    assert Config(ini).script_settings() == ScriptSettings(script_location="m")
+    settings = ScriptSettings(script_location="m")
+    assert settings.version_locations is None and settings.prepend_sys_path == ()
+    assert settings.file_template == "%(rev)s_%(slug)s"
+    assert settings.truncate_slug_length == 40 and settings.output_encoding == "utf-8"
+
+
+def test_script_settings_from_toml_are_typed(tmp_path: Path) -> None:
+    toml = write(
+        tmp_path / "pyproject.toml",
+        """
+        [tool.distill]
+        script_location = "%(here)s/migrations"
+        prepend_sys_path = [".", "src"]
+        truncate_slug_length = 0
+        revision_environment = true
+        """,
+    )
+    settings = Config(toml_file=toml).script_settings()
+    assert settings.script_location == f"{tmp_path.as_posix()}/migrations"
+    assert settings.prepend_sys_path == (".", "src")
+    assert settings.truncate_slug_length == 40  # 0 means the default, as in Alembic
+    assert settings.revision_environment is True
+
+
+@pytest.mark.parametrize("value", ["many", "-3", "1.5"])
+def test_bad_whole_number_in_ini_names_key_file_and_what_is_allowed(
+    tmp_path: Path, value: str
+) -> None:
+    ini = write(
+        tmp_path / "alembic.ini",
+        f"[alembic]\nscript_location = m\ntruncate_slug_length = {value}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        Config(ini).script_settings()
+    assert str(caught.value) == (
+        f"truncate_slug_length = {value!r} in [alembic] of {ini} is not valid: expected a "
+        "whole number (0 or empty means the default, 40)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "file_template = 5",
+            "file_template = 5 in [tool.alembic] of {toml} is not valid: expected a string",
+        ),
+        (
+            'timezone = ["UTC"]',
+            "timezone = ['UTC'] in [tool.alembic] of {toml} is not valid: expected a string",
+        ),
+        (
+            "truncate_slug_length = true",
+            "truncate_slug_length = True in [tool.alembic] of "
+            "{toml} is not valid: expected a whole number (0 or empty means the default, 40)",
+        ),
+        (
+            'sourceless = "yes"',
+            "boolean value expected for TOML parameter 'sourceless' in "
+            "[tool.alembic] of {toml}; write true or false",
+        ),
+    ],
+)
+def test_bad_toml_value_names_key_file_and_what_is_allowed(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    toml = write(tmp_path / "pyproject.toml", f'[tool.alembic]\nscript_location = "m"\n{line}\n')
+    with pytest.raises(ConfigError) as caught:
+        Config(toml_file=toml).script_settings()
+    assert str(caught.value) == message.format(toml=toml)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ops_helpers import offline, online, run_script
 from test_runtime_support import Project
 
-from distill import commands, op
+from distill import command, op
 from distill.errors import DistillError, MigrationError
 from distill.operations import ops
 
@@ -194,7 +194,7 @@ def test_a_failed_revision_leaves_postgresql_unchanged(tmp_path: Path, pg_url: s
         """,
     )
     with pytest.raises(MigrationError) as error:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     message = str(error.value)
     assert "upgrade of revision aaa111" in message
     assert "alter_column('account', 'cdoe'): the database refused it: " in message
@@ -233,12 +233,12 @@ def test_concurrently_and_alter_type_run_in_an_autocommit_block(
         op.execute("DROP TYPE mood")
         """,
     )
-    commands.upgrade(project.config(), "head")
+    command.upgrade(project.config(), "head")
     engine = project.engine()
     with engine.connect() as connection:
         assert [ix["name"] for ix in sa.inspect(connection).get_indexes("t")] == ["ix_t_a"]
         assert enums(connection) == {"mood": ["happy", "sad"]}
-    commands.downgrade(project.config(), "base")
+    command.downgrade(project.config(), "base")
     with engine.connect() as connection:
         assert enums(connection) == {}
         assert not sa.inspect(connection).has_table("t")
@@ -257,7 +257,7 @@ def test_concurrently_outside_an_autocommit_block_says_how(tmp_path: Path, pg_ur
         """,
     )
     with pytest.raises(MigrationError) as error:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     message = str(error.value)
     assert "create_index('ix_t_a', 't', postgresql_concurrently=True)" in message
     assert "with op.get_context().autocommit_block():" in message

@@ -113,11 +113,40 @@ def test_unknown_package_location(tmp_path: Path) -> None:
         ScriptDirectory.from_config(config)
 
 
-def test_prepend_sys_path_is_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_constructing_leaves_sys_path_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
     ini = make_project(tmp_path, f"prepend_sys_path = {tmp_path}/a{os.pathsep}{tmp_path}/b\n")
-    open_dir(ini)
-    assert sys.path[:2] == [f"{tmp_path}/a", f"{tmp_path}/b"]
+    script = open_dir(ini)
+    assert sys.path == before
+    assert script.prepend_sys_path == (f"{tmp_path}/a", f"{tmp_path}/b")
+    with script.project_sys_path():
+        assert sys.path[:2] == [f"{tmp_path}/a", f"{tmp_path}/b"]
+        sys.path.append(f"{tmp_path}/added_inside")
+    # only the prepended entries are taken away again
+    assert sys.path == [*before, f"{tmp_path}/added_inside"]
+
+
+def test_package_location_found_through_prepend_sys_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
+    package = tmp_path / "src" / "myapp_prepended_location"
+    (package / "migrations" / "versions").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    write_rev(package / "migrations" / "versions", "r1.py", revision_source("r1"))
+    ini = tmp_path / "distill.ini"
+    ini.write_text(
+        "[distill]\nscript_location = myapp_prepended_location:migrations\n"
+        "prepend_sys_path = %(here)s/src\npath_separator = os\n"
+    )
+    script = open_dir(ini)
+    assert Path(script.dir) == package / "migrations"
+    assert script.get_heads() == ["r1"]
+    assert sys.path == before
 
 
 def test_options_reach_the_directory(tmp_path: Path) -> None:

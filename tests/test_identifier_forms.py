@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_project import new_project, versions, write_revision
 
-from distill import commands
+from distill import command
 from distill.config import Config
 from distill.errors import DistillError
 
@@ -61,13 +61,13 @@ def test_every_identifier_form(
 ) -> None:
     config = _project(tmp_path, db_url)
     monkeypatch.chdir(tmp_path)
-    for command, target, rows in SEQUENCE:
-        getattr(commands, command)(config, target)
-        assert versions(db_url) == rows, (command, target)
+    for verb, target, rows in SEQUENCE:
+        getattr(command, verb)(config, target)
+        assert versions(db_url) == rows, (verb, target)
 
 
 @pytest.mark.parametrize(
-    ("command", "target", "message"),
+    ("verb", "target", "message"),
     [
         ("upgrade", "head", "Multiple head revisions"),
         ("upgrade", "nosuch@head", "nosuch"),
@@ -79,13 +79,13 @@ def test_wrong_identifiers_change_nothing(
     tmp_path: Path,
     sqlite_url: str,
     monkeypatch: pytest.MonkeyPatch,
-    command: str,
+    verb: str,
     target: str,
     message: str,
 ) -> None:
     config = _project(tmp_path, sqlite_url)
     monkeypatch.chdir(tmp_path)
-    commands.upgrade(config, "bbb222")
+    command.upgrade(config, "bbb222")
     with pytest.raises(DistillError, match=message):
-        getattr(commands, command)(config, target)
+        getattr(command, verb)(config, target)
     assert versions(sqlite_url) == ["bbb222"]

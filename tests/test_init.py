@@ -300,7 +300,7 @@ def tables(url: str) -> set[str]:
 def test_generated_env_py_migrates_online_and_offline(
     project: Path, template: str, restore_logging: None
 ) -> None:
-    from distill import commands
+    from distill import command
 
     config, _ = cli_config()
     init_project(config, "migrations", template=template)
@@ -313,16 +313,16 @@ def test_generated_env_py_migrates_online_and_offline(
         bodies[f"{prefix}downgrades"] = f'op.execute("DROP TABLE t_{name}")'
     ScriptDirectory.from_config(config).generate_revision("r1", "first", **bodies)
 
-    commands.upgrade(config, "head")
+    command.upgrade(config, "head")
     for name in databases:
         assert f"t_{name}" in tables(f"sqlite:///{project}/{name}.db")
-    commands.downgrade(config, "base")
+    command.downgrade(config, "base")
     for name in databases:
         assert f"t_{name}" not in tables(f"sqlite:///{project}/{name}.db")
 
     buffer = io.StringIO()
     offline = Config("distill.ini", "pyproject.toml", stdout=io.StringIO(), output_buffer=buffer)
-    commands.upgrade(offline, "head", sql=True)
+    command.upgrade(offline, "head", sql=True)
     if template == "multidb":  # each database's SQL goes to <name>.sql
         for name in databases:
             assert f"CREATE TABLE t_{name} (id INTEGER)" in (project / f"{name}.sql").read_text()
@@ -334,7 +334,7 @@ def test_generated_env_py_migrates_online_and_offline(
 def test_env_py_uses_a_connection_handed_over_in_attributes(
     project: Path, template: str, restore_logging: None
 ) -> None:
-    from distill import commands
+    from distill import command
 
     config, _ = cli_config()
     init_project(config, "migrations", template=template)
@@ -346,7 +346,7 @@ def test_env_py_uses_a_connection_handed_over_in_attributes(
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            commands.upgrade(config, "head")
+            command.upgrade(config, "head")
     finally:
         engine.dispose()
     assert "shared" in tables(other)

@@ -27,11 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},
-    # compat serves alembic.command from commands, and commands turns compat on while
+    # compat serves alembic.command from command, and command turns compat on while
     # env.py runs: the one pair of layers that reach each other (compat only by name)
     "compat": {
         "autogenerate",
-        "commands",
+        "command",
         "config",
         "context",
         "dialects",
@@ -41,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
         "runtime",
         "scripts",
     },
-    "commands": {
+    "command": {
         "autogenerate",
         "errors",
         "graph",
@@ -54,9 +54,8 @@ ALLOWED: dict[str, set[str]] = {
         "op",
         "compat",
     },
-    "command": {"commands"},
-    "demo": {"errors", "config", "commands"},
-    "cli": {"errors", "commands", "demo", "config", "runtime", "__init__"},
+    "demo": {"errors", "config", "command"},
+    "cli": {"errors", "command", "demo", "config", "runtime", "__init__"},
     "__init__": set(),
     "__main__": {"cli"},
 }
@@ -120,9 +119,9 @@ def test_compat_layer_lists_exactly_the_components_its_table_serves() -> None:
     assert ALLOWED["compat"] == _distill_imports(SRC / "compat.py") - {"compat"}
 
 
-def test_layers_form_no_cycle_but_the_compat_commands_pair() -> None:
+def test_layers_form_no_cycle_but_the_compat_command_pair() -> None:
     edges = {c: ALLOWED[c] - {c} for c in ALLOWED}
-    edges["commands"] = edges["commands"] - {"compat"}
+    edges["command"] = edges["command"] - {"compat"}
 
     def below(component: str, seen: tuple[str, ...]) -> None:
         assert component not in seen, f"layers form a cycle: {' -> '.join((*seen, component))}"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine.mock import MockConnection
 from test_runtime_support import Project
 
-from distill import commands, context
+from distill import command, context
 from distill.errors import DistillError
 from distill.runtime.environment import EnvironmentContext
 from distill.runtime.migrator import MigrationContext, MigrationInfo
@@ -90,7 +90,7 @@ def test_context_answers_online(tmp_path: Path, db_url: str) -> None:
     answers: dict[str, Any] = {}
     config = project.config(hook=lambda ctx: answers.update(ask(ctx)))
     config.cmd_opts = Namespace(x=["a=1", "b", "tpm=0=1"])
-    commands.upgrade(config, "aaa1", tag="release-7")
+    command.upgrade(config, "aaa1", tag="release-7")
     assert answers["config"] is config
     assert isinstance(answers["script"], ScriptDirectory)
     assert answers["offline"] is False
@@ -117,7 +117,7 @@ def test_context_answers_offline(tmp_path: Path) -> None:
     answers: dict[str, Any] = {}
     config = project.config(hook=lambda ctx: answers.update(ask(ctx)))
     config.output_buffer = io.StringIO()
-    commands.upgrade(config, "aaa111:bbb222", sql=True)
+    command.upgrade(config, "aaa111:bbb222", sql=True)
     assert answers["offline"] is True
     assert answers["requires_connection"] is False
     assert answers["start"] == "aaa111"
@@ -198,7 +198,7 @@ def test_run_migrations_keywords_reach_upgrade(tmp_path: Path, sqlite_url: str) 
     project = Project(tmp_path, sqlite_url)
     project.add("aaa111", None, "one", 'kw["seen"].append(kw["engine_name"])')
     seen: list[str] = []
-    commands.upgrade(project.config(run_args={"seen": seen, "engine_name": "main"}), "head")
+    command.upgrade(project.config(run_args={"seen": seen, "engine_name": "main"}), "head")
     assert seen == ["main"]
 
 
@@ -227,7 +227,7 @@ def test_on_version_apply(tmp_path: Path, sqlite_url: str) -> None:
         )
 
     config = project.config(configure={"on_version_apply": record}, run_args={"n": 1})
-    commands.upgrade(config, "heads")
+    command.upgrade(config, "heads")
     assert calls[0] == ("aaa111", (), True, False, True, (), ("aaa111",), {"aaa111"}, {"n": 1})
     assert calls[-1] == (
         "mmm999",
@@ -241,7 +241,7 @@ def test_on_version_apply(tmp_path: Path, sqlite_url: str) -> None:
         {"n": 1},
     )
     calls.clear()
-    commands.downgrade(config, "ccc111")
+    command.downgrade(config, "ccc111")
     assert calls == [
         (
             "mmm999",
@@ -256,7 +256,7 @@ def test_on_version_apply(tmp_path: Path, sqlite_url: str) -> None:
         )
     ]
     calls.clear()
-    commands.stamp(config, "aaa111")
+    command.stamp(config, "aaa111")
     (stamp,) = calls
     assert stamp[:5] == ("ccc111", ("aaa111",), False, True, False) or stamp[:5] == (
         "ccc333",

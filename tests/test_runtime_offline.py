@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_runtime_support import Project
 
-from distill import commands
+from distill import command
 from distill.errors import DistillError, MigrationError
 
 URLS = {
@@ -50,11 +50,11 @@ def project_for(tmp_path: Path, dialect: str) -> Project:
     return project
 
 
-def offline(project: Project, command: str, target: str, **attributes: object) -> str:
+def offline(project: Project, verb: str, target: str, **attributes: object) -> str:
     buffer = io.StringIO()
     config = project.config(**attributes)
     config.output_buffer = buffer
-    getattr(commands, command)(config, target, sql=True)
+    getattr(command, verb)(config, target, sql=True)
     return buffer.getvalue()
 
 
@@ -204,7 +204,7 @@ def test_output_encoding_writes_bytes(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     config = project.config(configure={"output_encoding": "latin-1"})
     config.output_buffer = buffer  # type: ignore[assignment]
-    commands.upgrade(config, "aaa111", sql=True)
+    command.upgrade(config, "aaa111", sql=True)
     assert "INSERT INTO t VALUES ('café');".encode("latin-1") in buffer.getvalue()
 
 

@@ -156,11 +156,13 @@ class Project:
         config: Config | None = None,
         **kw: Any,
     ) -> None:
-        """Run env.py with `plan` (a plan function or a list of steps)."""
+        """Run env.py with `plan` (a plan function or a list of steps), given as Alembic's
+        `fn` keyword of EnvironmentContext."""
         config = config if config is not None else self.config()
         script = ScriptDirectory.from_config(config)
         fn: Plan = plan if callable(plan) else (lambda heads, context: list(plan))
-        EnvironmentContext(config, script, fn=fn, **kw).run_env()
+        with EnvironmentContext(config, script, fn=fn, **kw):
+            script.run_env()
 
     def engine(self) -> sa.Engine:
         return sa.create_engine(self.url, poolclass=sa.pool.NullPool)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from test_runtime_support import Project, up
 
-from distill import commands
+from distill import command
 from distill.dialects.postgresql import is_lock_exhaustion
 from distill.errors import MigrationError
 
@@ -49,26 +49,26 @@ def test_version_rows_follow_upgrades_downgrades_and_stamps(tmp_path: Path, db_u
     branchy(project)
     config = project.config()
     expected = [
-        (commands.upgrade, "ccc111", {"ccc111"}, {"aaa111", "bbb222", "ccc111"}),
-        (commands.upgrade, "heads", {"mmm999"}, {"aaa111", "bbb222", "ccc111", "ccc333", "mmm999"}),
+        (command.upgrade, "ccc111", {"ccc111"}, {"aaa111", "bbb222", "ccc111"}),
+        (command.upgrade, "heads", {"mmm999"}, {"aaa111", "bbb222", "ccc111", "ccc333", "mmm999"}),
         (
-            commands.downgrade,
+            command.downgrade,
             "ccc111",
             {"ccc111", "ccc333"},
             {"aaa111", "bbb222", "ccc111", "ccc333"},
         ),
-        (commands.downgrade, "ccc333-1", {"bbb222"}, {"aaa111", "bbb222"}),
-        (commands.downgrade, "base", set(), set()),
+        (command.downgrade, "ccc333-1", {"bbb222"}, {"aaa111", "bbb222"}),
+        (command.downgrade, "base", set(), set()),
     ]
-    for command, target, rows, revisions_run in expected:
-        command(config, target)
-        assert project.rows() == rows, (command.__name__, target)
+    for run, target, rows, revisions_run in expected:
+        run(config, target)
+        assert project.rows() == rows, (run.__name__, target)
         assert project.tables() == {"alembic_version"} | {f"t_{r}" for r in revisions_run}
-    commands.stamp(config, "heads")
+    command.stamp(config, "heads")
     assert project.rows() == {"mmm999"}
-    commands.stamp(config, ["ccc111", "ccc333"], purge=True)
+    command.stamp(config, ["ccc111", "ccc333"], purge=True)
     assert project.rows() == {"ccc111", "ccc333"}
-    commands.stamp(config, "base")
+    command.stamp(config, "base")
     assert project.rows() == set()
     assert project.tables() == {"alembic_version"}  # stamps run no revision
 
@@ -88,7 +88,7 @@ def test_stamps_move_rows_as_alembic_does(tmp_path: Path, db_url: str) -> None:
         (["ccc111", "ccc111"], {"ccc111", "ccc333", "sss002"}),  # no-op
         (["base"], set()),
     ]:
-        commands.stamp(config, targets)
+        command.stamp(config, targets)
         assert project.rows() == rows, targets
     assert project.tables() == {"alembic_version"}
 
@@ -100,7 +100,7 @@ def test_failure_leaves_the_database_unchanged(
     project = Project(tmp_path, request.getfixturevalue(url_fixture))
     path = failing(project)
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     message = str(caught.value)
     assert "upgrade of revision bbb222" in message
     assert str(path) in message
@@ -119,7 +119,7 @@ def test_failure_with_transaction_per_migration_keeps_earlier_revisions(
     failing(project)
     config = project.config(configure={"transaction_per_migration": True})
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(config, "head")
+        command.upgrade(config, "head")
     assert "rolled back to aaa111: earlier revisions of this run were committed" in str(
         caught.value
     )
@@ -134,7 +134,7 @@ def test_mysql_failure_says_what_was_applied(tmp_path: Path, mysql_url: str) -> 
     project = Project(tmp_path, mysql_url)
     path = failing(project)
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     message = str(caught.value)
     assert f"upgrade of revision bbb222 ({path}) failed: ProgrammingError: (1146," in message
     assert "failing statement: SELECT id FROM no_such_table" in message
@@ -153,7 +153,7 @@ def test_sqlite_transactional_ddl_false_is_alembics_behaviour(
     failing(project)
     config = project.config(configure={"transactional_ddl": False})
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(config, "head")
+        command.upgrade(config, "head")
     assert "revisions up to aaa111 are applied" in str(caught.value)
     # pysqlite's legacy transactions: the CREATE of the failing revision stays (ALEMBIC-FACTS §5)
     assert project.rows() == {"aaa111"}
@@ -172,7 +172,7 @@ def test_sqlite_autocommit_engine_is_reported_non_transactional(
             connection=connection, hook=lambda ctx: answers.append(ctx.is_transactional_ddl())
         )
         with pytest.raises(MigrationError) as caught:
-            commands.upgrade(config, "head")
+            command.upgrade(config, "head")
     engine.dispose()
     assert answers == [False]  # the engine asked for autocommit: nothing can roll back
     assert "revisions up to aaa111 are applied" in str(caught.value)
@@ -201,7 +201,7 @@ def test_when_version_rows_become_visible(tmp_path: Path, db_url: str, per_migra
     config = project.config(
         configure={"transaction_per_migration": per_migration}, run_args={"seen": seen}
     )
-    commands.upgrade(config, "head")
+    command.upgrade(config, "head")
     one_transaction = not per_migration and not db_url.startswith("mysql")
     # one transaction for the run: another connection sees nothing until the end;
     # otherwise (MySQL always) each revision's version row is committed right after it
@@ -221,7 +221,7 @@ def test_env_py_without_begin_transaction_still_commits(tmp_path: Path, db_url: 
         "    context.run_migrations()\n"
         "engine.dispose()\n"
     )
-    commands.upgrade(project.config(), "head")
+    command.upgrade(project.config(), "head")
     assert project.rows() == {"aaa111"}
     assert "t1" in project.tables()
 
@@ -240,7 +240,7 @@ def test_autocommit_block_runs_outside_the_transaction(
 ) -> None:
     project = Project(tmp_path, request.getfixturevalue(url_fixture))
     project.add("aaa111", None, "vacuum", AUTOCOMMIT)
-    commands.upgrade(project.config(), "head")
+    command.upgrade(project.config(), "head")
     assert project.rows() == {"aaa111"}
     assert project.tables() == {"alembic_version", "t1", "t2"}
 
@@ -263,7 +263,7 @@ def test_failure_after_an_autocommit_block_says_what_was_committed(
         """,
     )
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     if not db_url.startswith("mysql"):
         assert "except the part of aaa111 that ran in an autocommit block" in str(caught.value)
     # the block committed what came before it and itself; what came after is rolled back
@@ -287,7 +287,7 @@ def test_postgresql_lock_exhaustion_tells_how_to_fix_it(tmp_path: Path, pg_url: 
     project = Project(tmp_path, pg_url)
     project.add("aaa111", None, "many locks", OUT_OF_LOCKS)
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     assert is_lock_exhaustion(caught.value.__cause__)  # type: ignore[arg-type]
     message = str(caught.value)
     assert "out of shared memory" in message
@@ -295,7 +295,7 @@ def test_postgresql_lock_exhaustion_tells_how_to_fix_it(tmp_path: Path, pg_url: 
     assert "raise max_locks_per_transaction" in message
 
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(configure={"transaction_per_migration": True}), "head")
+        command.upgrade(project.config(configure={"transaction_per_migration": True}), "head")
     assert "transaction_per_migration=True` in env.py" not in str(caught.value)
     assert "raise max_locks_per_transaction" in str(caught.value)
 
@@ -316,7 +316,7 @@ def test_shared_connection_in_callers_transaction(tmp_path: Path, db_url: str) -
     with engine.begin() as connection:
         driver = connection.connection.driver_connection
         level = getattr(driver, "isolation_level", None)
-        commands.upgrade(project.config(connection=connection), "head")
+        command.upgrade(project.config(connection=connection), "head")
         # the caller's connection still works, inside the caller's transaction
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
             ("aaa111",)
@@ -339,7 +339,7 @@ def test_shared_connection_failure_rolls_back_with_the_caller(
     failing(project)
     engine = sa.create_engine(url)
     with pytest.raises(MigrationError) as caught, engine.begin() as connection:
-        commands.upgrade(project.config(connection=connection), "head")
+        command.upgrade(project.config(connection=connection), "head")
     engine.dispose()
     assert "the transaction the caller passed in" in str(caught.value)
     assert project.tables() == set()  # SQLite too: its DDL ran inside a real BEGIN
@@ -351,9 +351,9 @@ def test_shared_connection_not_in_a_transaction(tmp_path: Path, db_url: str) -> 
     project.add("bbb222", "aaa111", "two", CREATE.format("t2"))
     engine = sa.create_engine(db_url)
     with engine.connect() as connection:
-        commands.upgrade(project.config(connection=connection), "aaa111")
+        command.upgrade(project.config(connection=connection), "aaa111")
         assert not connection.in_transaction()  # committed by the run, nothing left open
-        commands.upgrade(project.config(connection=connection), "head")
+        command.upgrade(project.config(connection=connection), "head")
         assert connection.execute(sa.text("SELECT 1")).scalar() == 1
     engine.dispose()
     assert project.rows() == {"bbb222"}
@@ -373,7 +373,7 @@ def test_long_failing_statement_is_truncated(tmp_path: Path, sqlite_url: str) ->
     columns = ", ".join(f"column_number_{n}" for n in range(100))
     project.add("aaa111", None, "long", f'op.execute("SELECT {columns} FROM nope")')
     with pytest.raises(MigrationError) as caught:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     statement = str(caught.value).split("failing statement: ")[1].split(". Database state")[0]
     assert statement.startswith("SELECT column_number_0, column_number_1")
     assert statement.endswith("...")
@@ -384,6 +384,6 @@ def test_context_execute_online(tmp_path: Path, db_url: str) -> None:
     project = Project(tmp_path, db_url)
     project.add("aaa111", None, "one", CREATE.format("t1"))
     config = project.config(hook=lambda ctx: ctx.execute("CREATE TABLE from_env (id INTEGER)"))
-    commands.upgrade(config, "head")
+    command.upgrade(config, "head")
     assert project.tables() == {"alembic_version", "from_env", "t1"}
     assert project.rows() == {"aaa111"}

@@ -19,7 +19,7 @@ from test_sqlite_rebuild_support import (
     table_sql,
 )
 
-from distill import commands
+from distill import command
 from distill.errors import DistillError, MigrationError
 
 
@@ -317,7 +317,7 @@ def test_a_failed_rebuild_inside_a_revision_rolls_the_revision_back(
         """,
     )
     with pytest.raises(MigrationError) as error:
-        commands.upgrade(project.config(), "head")
+        command.upgrade(project.config(), "head")
     assert "would become NOT NULL, but 2 of its 3 rows hold NULL" in str(error.value)
     assert "rolled back: database unchanged" in str(error.value)
     with engine.connect() as connection:

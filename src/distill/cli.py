@@ -1,4 +1,4 @@
-"""The `distill` command line: parse, call commands.py, print. No logic of its own."""
+"""The `distill` command line: parse, call command.py, print. No logic of its own."""
 
 from __future__ import annotations
 
@@ -157,18 +157,18 @@ def _relative_command(name: str) -> Callable[[Callable[..., Any]], click.Command
 @click.pass_context
 def init_cmd(ctx: click.Context, directory: str, template: str, package: bool) -> None:
     """Create a new migration folder and config file."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.init(cfg, directory, template, package), must_exist=False)
+    _run(ctx, lambda cfg: command.init(cfg, directory, template, package), must_exist=False)
 
 
 @_command("list_templates")
 @click.pass_context
 def list_templates_cmd(ctx: click.Context) -> None:
     """List the available project templates."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, commands.list_templates, must_exist=False)
+    _run(ctx, command.list_templates, must_exist=False)
 
 
 @_command("revision")
@@ -195,12 +195,12 @@ def revision_cmd(
     depends_on: tuple[str, ...],
 ) -> None:
     """Create a new revision file."""
-    from distill import commands
+    from distill import command
 
     _run(
         ctx,
         lambda cfg: _ignore(
-            commands.revision(
+            command.revision(
                 cfg,
                 message,
                 autogenerate,
@@ -236,12 +236,12 @@ def merge_cmd(
     splice: bool,
 ) -> None:
     """Merge two or more heads into one revision."""
-    from distill import commands
+    from distill import command
 
     _run(
         ctx,
         lambda cfg: _ignore(
-            commands.merge(cfg, list(revisions), message, branch_label, rev_id, splice)
+            command.merge(cfg, list(revisions), message, branch_label, rev_id, splice)
         ),
     )
 
@@ -253,9 +253,9 @@ def merge_cmd(
 @click.pass_context
 def upgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.upgrade(cfg, revision, sql, tag))
+    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag))
 
 
 @_relative_command("downgrade")
@@ -265,9 +265,9 @@ def upgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -
 @click.pass_context
 def downgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.downgrade(cfg, revision, sql, tag))
+    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag))
 
 
 @_relative_command("stamp")
@@ -280,9 +280,9 @@ def stamp_cmd(
     ctx: click.Context, revisions: tuple[str, ...], sql: bool, tag: str | None, purge: bool
 ) -> None:
     """Set the version table without running migrations."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.stamp(cfg, list(revisions), sql, tag, purge))
+    _run(ctx, lambda cfg: command.stamp(cfg, list(revisions), sql, tag, purge))
 
 
 @_command("current")
@@ -291,9 +291,9 @@ def stamp_cmd(
 @click.pass_context
 def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
     """Show the database's current revision(s)."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.current(cfg, check_heads, verbose))
+    _run(ctx, lambda cfg: command.current(cfg, check_heads, verbose))
 
 
 @_command("heads")
@@ -302,9 +302,9 @@ def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
 @click.pass_context
 def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> None:
     """Show the head revisions."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.heads(cfg, verbose, resolve_dependencies))
+    _run(ctx, lambda cfg: command.heads(cfg, verbose, resolve_dependencies))
 
 
 @_command("branches")
@@ -312,9 +312,9 @@ def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> 
 @click.pass_context
 def branches_cmd(ctx: click.Context, verbose: bool) -> None:
     """Show the branch points."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.branches(cfg, verbose))
+    _run(ctx, lambda cfg: command.branches(cfg, verbose))
 
 
 @_command("history")
@@ -326,9 +326,9 @@ def history_cmd(
     ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool
 ) -> None:
     """List revisions, newest first."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.history(cfg, rev_range, verbose, indicate_current))
+    _run(ctx, lambda cfg: command.history(cfg, rev_range, verbose, indicate_current))
 
 
 @_command("show")
@@ -336,9 +336,9 @@ def history_cmd(
 @click.pass_context
 def show_cmd(ctx: click.Context, rev: str) -> None:
     """Show one revision in full."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.show(cfg, rev))
+    _run(ctx, lambda cfg: command.show(cfg, rev))
 
 
 @_command("edit")
@@ -346,9 +346,9 @@ def show_cmd(ctx: click.Context, rev: str) -> None:
 @click.pass_context
 def edit_cmd(ctx: click.Context, rev: str) -> None:
     """Open a revision file in $EDITOR."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.edit(cfg, rev))
+    _run(ctx, lambda cfg: command.edit(cfg, rev))
 
 
 @_command("ensure_version")
@@ -356,9 +356,9 @@ def edit_cmd(ctx: click.Context, rev: str) -> None:
 @click.pass_context
 def ensure_version_cmd(ctx: click.Context, sql: bool) -> None:
     """Create the version table if it is missing."""
-    from distill import commands
+    from distill import command
 
-    _run(ctx, lambda cfg: commands.ensure_version(cfg, sql))
+    _run(ctx, lambda cfg: command.ensure_version(cfg, sql))
 
 
 @_command("demo")

@@ -31,7 +31,7 @@ MODULES: dict[str, str | tuple[str, ...] | None] = {
     "alembic": None,
     "alembic.op": "distill.op",
     "alembic.context": "distill.context",
-    "alembic.command": "distill.commands",
+    "alembic.command": "distill.command",
     "alembic.config": "distill.config",
     "alembic.operations": "distill.operations",
     "alembic.operations.ops": ("distill.operations.ops", "distill.autogenerate.containers"),

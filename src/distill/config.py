@@ -11,6 +11,7 @@ import sys
 import warnings
 from argparse import Namespace
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, overload
@@ -31,6 +32,10 @@ DEFAULT_INI_FILES = ("distill.ini", "alembic.ini")
 DEFAULT_TOML_FILE = "pyproject.toml"
 TOML_TABLES = ("distill", "alembic")  # [tool.distill] wins over [tool.alembic]
 
+DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
+DEFAULT_TRUNCATE_SLUG_LENGTH = 40
+DEFAULT_OUTPUT_ENCODING = "utf-8"
+
 _PATH_SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
 _SPLIT_SPACE_COMMA = re.compile(r", *| +")
 _SPLIT_SPACE_COMMA_COLON = re.compile(r", *| +|:")
@@ -49,6 +54,24 @@ def mask_url(url: object) -> str:
     except (ArgumentError, ValueError):
         # not a parseable URL: still never show what looks like user:password@
         return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", text)
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    """The migration folder's options, read from the config file(s) and checked once."""
+
+    script_location: str
+    version_locations: tuple[str, ...] | None = None
+    """None: the `versions` folder inside script_location."""
+    recursive_version_locations: bool = False
+    prepend_sys_path: tuple[str, ...] = ()
+    file_template: str = DEFAULT_FILE_TEMPLATE
+    truncate_slug_length: int = DEFAULT_TRUNCATE_SLUG_LENGTH
+    timezone: str | None = None
+    sourceless: bool = False
+    output_encoding: str = DEFAULT_OUTPUT_ENCODING
+    revision_environment: bool = False
+    post_write_hooks: tuple[PostWriteHookConfig, ...] = ()
 
 
 def _ini_has_section(path: str | None, section: str) -> bool:
@@ -333,6 +356,77 @@ class Config:
                 f"{error!r}; write a literal % as %%"
             ) from error
 
+    # -- typed settings -------------------------------------------------------------------
+
+    def script_settings(self) -> ScriptSettings:
+        """The migration folder's options, typed; a ConfigError names a bad key and file."""
+        location = self.get_alembic_option("script_location")
+        if location is None:
+            self.require_file()
+            where = self.config_file_name or self.toml_file_name
+            raise ConfigError(
+                "No 'script_location' key found in configuration. "
+                f"Add script_location to [{self.config_ini_section}] of {where} "
+                "(or to [tool.distill] of pyproject.toml)"
+            )
+        return ScriptSettings(
+            script_location=self._string_option("script_location", location),
+            version_locations=_optional_tuple(self.get_version_locations_list()),
+            recursive_version_locations=self.get_alembic_boolean_option(
+                "recursive_version_locations"
+            ),
+            prepend_sys_path=tuple(self.get_prepend_sys_paths_list() or ()),
+            file_template=self._string_option(
+                "file_template", self.get_alembic_option("file_template", DEFAULT_FILE_TEMPLATE)
+            ),
+            truncate_slug_length=self._whole_number_option(
+                "truncate_slug_length", DEFAULT_TRUNCATE_SLUG_LENGTH
+            ),
+            timezone=self._optional_string_option("timezone"),
+            sourceless=self.get_alembic_boolean_option("sourceless"),
+            output_encoding=self._string_option(
+                "output_encoding",
+                self.get_alembic_option("output_encoding", DEFAULT_OUTPUT_ENCODING),
+            ),
+            revision_environment=self.get_alembic_boolean_option("revision_environment"),
+            post_write_hooks=tuple(self.get_hooks_list()),
+        )
+
+    def _option_place(self, name: str) -> str:
+        """Where an option is set: `[section] of file.ini` or `[tool.x] of pyproject.toml`."""
+        if self.file_config.has_option(self.config_ini_section, name):
+            return f"[{self.config_ini_section}] of {self.config_file_name}"
+        return f"[{self.toml_table_name}] of {self.toml_file_name}"
+
+    def _string_option(self, name: str, value: OptionValue) -> str:
+        """An option that must be text (a TOML value could be anything)."""
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"{name} = {value!r} in {self._option_place(name)} is not valid: expected a string"
+            )
+        return value
+
+    def _optional_string_option(self, name: str) -> str | None:
+        """A text option that may be absent or empty (None then)."""
+        value = self.get_alembic_option(name)
+        if value is None or value == "":
+            return None
+        return self._string_option(name, value)
+
+    def _whole_number_option(self, name: str, default: int) -> int:
+        """A whole-number option; absent, empty or 0 means `default`."""
+        value = self.get_alembic_option(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value or default
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value) or default
+        raise ConfigError(
+            f"{name} = {value!r} in {self._option_place(name)} is not valid: expected a "
+            f"whole number (0 or empty means the default, {default})"
+        )
+
     # -- lists ----------------------------------------------------------------------------
 
     def _path_separator(self, *names: str) -> str | None:
@@ -425,6 +519,11 @@ class Config:
             options["_hook_name"] = name
             hooks.append(options)
         return hooks
+
+
+def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
+    """A list as a tuple; None stays None."""
+    return None if values is None else tuple(values)
 
 
 def _as_str_list(value: OptionValue, key: str) -> list[str] | None:

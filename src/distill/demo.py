@@ -143,7 +143,7 @@ def downgrade() -> None:
 
 def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) -> None:
     """Run init, revision, upgrade, a data migration and downgrades, printing each step."""
-    from distill import commands
+    from distill import command
 
     folder = Path(tempfile.mkdtemp(prefix="distill-demo-"))
     out = _Printer(quiet)
@@ -152,7 +152,7 @@ def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) ->
         database = url or f"sqlite:///{folder / 'demo.db'}"
         config = _config(folder)
         out.step("distill init migrations", "write the migration folder and distill.ini")
-        commands.init(config, "migrations")
+        command.init(config, "migrations")
         _set_url(folder / "distill.ini", database)
         config = _config(folder)
         flavour, models = _models()
@@ -161,24 +161,24 @@ def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) ->
         out.note(f"models.py: {flavour} User, Post, Product; env.py: target_metadata")
 
         out.step('distill revision -m "create user post product"', "first revision")
-        first = commands.revision(config, "create user post product", rev_id="1a2b3c4d5e6f")
+        first = command.revision(config, "create user post product", rev_id="1a2b3c4d5e6f")
         _fill(first, FIRST_REVISION)
         out.step('distill revision -m "price in cents"', "a data migration")
-        second = commands.revision(config, "price in cents", rev_id="2b3c4d5e6f70")
+        second = command.revision(config, "price in cents", rev_id="2b3c4d5e6f70")
         _fill(second, SECOND_REVISION)
 
         out.step("distill upgrade head", "run both revisions")
-        commands.upgrade(config, "head")
+        command.upgrade(config, "head")
         out.tables(database)
         out.step("distill current", "where the database is")
-        commands.current(config)
+        command.current(config)
         out.step("distill history", "the revisions, newest first")
-        commands.history(config)
+        command.history(config)
         out.step("distill downgrade -1", "undo the data migration")
-        commands.downgrade(config, "-1")
+        command.downgrade(config, "-1")
         out.tables(database)
         out.step("distill downgrade base", "undo everything")
-        commands.downgrade(config, "base")
+        command.downgrade(config, "base")
         out.tables(database)
         out.note("done: every step above ran against " + _masked(database))
     finally:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from distill.runtime.environment import EnvironmentContext
-    from distill.runtime.migrator import MigrationContext, MigrationInfo
+    from distill.runtime.migrator import MigrationContext
+    from distill.runtime.steps import MigrationInfo
 
 __all__ = ["EnvironmentContext", "MigrationContext", "MigrationInfo"]
 
@@ -21,8 +22,12 @@ def __getattr__(name: str) -> Any:
         from distill.runtime.environment import EnvironmentContext
 
         return EnvironmentContext
-    if name in ("MigrationContext", "MigrationInfo"):
-        from distill.runtime import migrator
+    if name == "MigrationContext":
+        from distill.runtime.migrator import MigrationContext
 
-        return getattr(migrator, name)
+        return MigrationContext
+    if name == "MigrationInfo":
+        from distill.runtime.steps import MigrationInfo
+
+        return MigrationInfo
     raise AttributeError(f"module 'distill.runtime' has no attribute {name!r}")

@@ -3,26 +3,21 @@ while a command runs it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TextIO, overload
 
 from distill.errors import DistillError
 from distill.runtime.migrator import MigrationContext
+from distill.runtime.request import NOT_GIVEN, RunRequest, split_options
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection
     from sqlalchemy.sql.base import Executable
 
     from distill.config import Config
-    from distill.graph import Step
     from distill.scripts.directory import ScriptDirectory
-
-PlanFn = Callable[[tuple[str, ...], MigrationContext], Iterable["Step"]]
-
-# A starting_rev the caller did not pass, as opposed to one passed as None: Alembic answers
-# get_starting_revision_argument() differently for the two.
-_NOT_GIVEN: Any = object()
 
 # The EnvironmentContexts entered and not yet exited, innermost last. A plain list, not a
 # ContextVar: env.py may run migrations in another greenlet (async engines' run_sync).
@@ -49,24 +44,24 @@ class EnvironmentContext:
         config: Config,
         script: ScriptDirectory,
         *,
-        fn: PlanFn | None = None,
-        as_sql: bool = False,
-        starting_rev: str | None = _NOT_GIVEN,
-        destination_rev: str | None = None,
-        tag: str | None = None,
-        dont_mutate: bool = False,
+        request: RunRequest | None = None,
         **kw: Any,
     ) -> None:
+        """Commands pass `request`. Callers of Alembic's API pass its keywords instead
+        (`fn`, `as_sql`, `starting_rev`, `destination_rev`, `tag`, `purge`, `dont_mutate`),
+        which make the request; any other keyword is a default for configure()."""
+        run_options, configure_options = split_options(kw)
+        if request is None:
+            request = RunRequest.from_options(run_options)
+        elif run_options:
+            raise TypeError(
+                f"EnvironmentContext() got request= and {', '.join(sorted(run_options))}; "
+                "put those into the RunRequest"
+            )
         self.config = config
         self.script = script
-        self.context_opts: dict[str, Any] = dict(kw)
-        self.context_opts.update(
-            fn=fn, as_sql=as_sql, destination_rev=destination_rev, dont_mutate=dont_mutate
-        )
-        if starting_rev is not _NOT_GIVEN:
-            self.context_opts["starting_rev"] = starting_rev
-        if tag is not None:
-            self.context_opts["tag"] = tag
+        self.request = replace(request, script=script)
+        self.context_opts: dict[str, Any] = configure_options
         self._migration_context: MigrationContext | None = None
 
     def __enter__(self) -> EnvironmentContext:
@@ -77,16 +72,11 @@ class EnvironmentContext:
         if self in _active:
             _active.remove(self)
 
-    def run_env(self) -> None:
-        """Run the project's env.py with this context active."""
-        with self:
-            self.script.run_env()
-
     # -- what env.py asks ------------------------------------------------------------------
 
     def is_offline_mode(self) -> bool:
         """True when the command writes a SQL script (--sql) instead of connecting."""
-        return bool(self.context_opts.get("as_sql", False))
+        return self.request.as_sql
 
     def is_transactional_ddl(self) -> bool:
         """True when DDL runs inside transactions on this database (after configure())."""
@@ -107,21 +97,21 @@ class EnvironmentContext:
     def get_starting_revision_argument(self) -> str | tuple[str, ...] | None:
         """The `start` of an offline `start:end` range; None online."""
         if self._migration_context is not None:
-            start = self._migration_context._start_from_rev
-        elif "starting_rev" in self.context_opts:
-            start = self.context_opts["starting_rev"]
+            start = self._migration_context.request.start
+        elif self.request.starting_rev is not NOT_GIVEN:
+            start = self.request.start
         else:
             raise DistillError(
                 "No starting revision argument is available: this command was not given a "
                 "`start:end` range, and context.configure() has not been called yet"
             )
         if start is None or not isinstance(start, str):
-            return start if start is None else tuple(start)
+            return start
         return self.script.as_revision_number(start)
 
     def get_revision_argument(self) -> str | tuple[str, ...] | None:
         """The destination revision the command was given, resolved to an id."""
-        destination = self.context_opts.get("destination_rev")
+        destination = self.request.destination_rev
         if destination is None:
             return None
         try:
@@ -134,7 +124,7 @@ class EnvironmentContext:
 
     def get_tag_argument(self) -> str | None:
         """The --tag value, or None."""
-        tag = self.context_opts.get("tag")
+        tag = self.request.tag
         return None if tag is None else str(tag)
 
     @overload
@@ -191,8 +181,16 @@ class EnvironmentContext:
     ) -> None:
         """Build the MigrationContext from env.py's settings (Alembic's keywords and defaults).
 
-        Unknown keywords are kept in the options for whoever reads them.
+        Unknown keywords are kept in the options for whoever reads them; Alembic's run
+        options among them (`as_sql`, `fn`, ...) go to the run request instead.
         """
+        run_options, kw = split_options(kw)
+        request = self.request.with_options(run_options)
+        if starting_rev:
+            request = replace(request, starting_rev=starting_rev)
+        if tag:
+            request = replace(request, tag=tag)
+        self.request = request
         opts = self.context_opts
         if transactional_ddl is not None:
             opts["transactional_ddl"] = transactional_ddl
@@ -200,10 +198,6 @@ class EnvironmentContext:
             opts["output_buffer"] = output_buffer
         elif getattr(self.config, "output_buffer", None) is not None:
             opts["output_buffer"] = self.config.output_buffer
-        if starting_rev:
-            opts["starting_rev"] = starting_rev
-        if tag:
-            opts["tag"] = tag
         if template_args:
             opts.setdefault("template_args", {}).update(template_args)
         if callable(on_version_apply):
@@ -227,7 +221,6 @@ class EnvironmentContext:
             on_version_apply=callbacks,
             compare_type=compare_type,
             compare_server_default=compare_server_default,
-            script=self.script,
         )
         if autogenerate_plugins is not None:
             opts["autogenerate_plugins"] = autogenerate_plugins
@@ -241,6 +234,7 @@ class EnvironmentContext:
             environment_context=self,
             dialect_opts=dialect_opts,
             opts=opts,
+            request=request,
         )
 
     def run_migrations(self, **kw: Any) -> None:

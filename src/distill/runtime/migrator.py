@@ -1,5 +1,5 @@
-"""MigrationContext: runs a plan of steps on a connection (or into a script), with the
-transactions each dialect allows, and keeps the version table in step.
+"""MigrationContext: carries out a RunRequest's plan on a connection (or into a script),
+with the transactions each dialect allows, and keeps the version table in step.
 
 Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
 - transactional DDL (PostgreSQL, and SQLite, whose driver is made to BEGIN for real):
@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
 from distill.runtime.report import StepEvent, get_reporter
+from distill.runtime.request import RunRequest, split_options
 from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
+
+# MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
+from distill.runtime.steps import MigrationInfo as MigrationInfo
+from distill.runtime.steps import describe_step, known_revision, migration_info
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
-from distill.scripts.describe import first_paragraph
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Dialect, Transaction
@@ -32,83 +36,11 @@ if TYPE_CHECKING:
 
     from distill.config import Config
     from distill.dialects.run_hooks import DDLTransactions
-    from distill.graph import Revision, RevisionGraph, Step
+    from distill.graph import Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
 
-PlanFn = Callable[[tuple[str, ...], "MigrationContext"], Iterable["Step"]]
-
 STATEMENT_LIMIT = 300  # characters of a failing statement quoted in an error
-
-
-class MigrationInfo:
-    """What `on_version_apply` callbacks receive about the step just applied."""
-
-    def __init__(
-        self,
-        graph: RevisionGraph | None,
-        is_upgrade: bool,
-        is_stamp: bool,
-        up_revisions: Sequence[str],
-        down_revisions: Sequence[str],
-    ) -> None:
-        self.revision_map = graph
-        self.is_upgrade = is_upgrade
-        self.is_stamp = is_stamp
-        self.up_revision_ids: tuple[str, ...] = tuple(up_revisions)
-        self.up_revision_id: str | None = self.up_revision_ids[0] if up_revisions else None
-        self.down_revision_ids: tuple[str, ...] = tuple(down_revisions)
-
-    def __repr__(self) -> str:
-        return (
-            f"MigrationInfo(up={self.up_revision_ids!r}, down={self.down_revision_ids!r}, "
-            f"is_upgrade={self.is_upgrade}, is_stamp={self.is_stamp})"
-        )
-
-    @property
-    def is_migration(self) -> bool:
-        """True when a revision ran (not a stamp)."""
-        return not self.is_stamp
-
-    @property
-    def source_revision_ids(self) -> tuple[str, ...]:
-        """The revisions the database was at before the step."""
-        return self.down_revision_ids if self.is_upgrade else self.up_revision_ids
-
-    @property
-    def destination_revision_ids(self) -> tuple[str, ...]:
-        """The revisions the database is at after the step."""
-        return self.up_revision_ids if self.is_upgrade else self.down_revision_ids
-
-    def _revisions(self, ids: Sequence[str]) -> tuple[Revision | None, ...]:
-        if self.revision_map is None:
-            return tuple(None for _ in ids)
-        return tuple(self.revision_map.get(rev) for rev in ids)
-
-    @property
-    def up_revision(self) -> Revision | None:
-        """The Revision of `up_revision_id`."""
-        return self._revisions(self.up_revision_ids[:1])[0] if self.up_revision_ids else None
-
-    @property
-    def up_revisions(self) -> tuple[Revision | None, ...]:
-        """The Revisions of `up_revision_ids`."""
-        return self._revisions(self.up_revision_ids)
-
-    @property
-    def down_revisions(self) -> tuple[Revision | None, ...]:
-        """The Revisions of `down_revision_ids`."""
-        return self._revisions(self.down_revision_ids)
-
-    @property
-    def source_revisions(self) -> tuple[Revision | None, ...]:
-        """The Revisions of `source_revision_ids`."""
-        return self._revisions(self.source_revision_ids)
-
-    @property
-    def destination_revisions(self) -> tuple[Revision | None, ...]:
-        """The Revisions of `destination_revision_ids`."""
-        return self._revisions(self.destination_revision_ids)
 
 
 class _Transaction:
@@ -152,6 +84,37 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _dialect_for(
+    connection: Connection | None,
+    url: str | URL | None,
+    dialect_name: str | None,
+    dialect: Dialect | None,
+    dialect_opts: Mapping[str, Any] | None,
+) -> Dialect:
+    """The dialect of a connection, a URL or a dialect name, in that order of preference."""
+    import sqlalchemy as sa
+
+    if connection is not None:
+        if isinstance(connection, sa.engine.Engine):
+            raise DistillError(
+                "'connection' argument to configure() is expected to be a "
+                f"sqlalchemy.engine.Connection instance, got {connection!r}; in env.py "
+                "use `with engine.connect() as connection: "
+                "context.configure(connection=connection, ...)`"
+            )
+        return connection.dialect
+    if url is not None:
+        return sa.make_url(url).get_dialect()(**dict(dialect_opts or {}))
+    if dialect_name is not None:
+        return sa.make_url(f"{dialect_name}://").get_dialect()(**dict(dialect_opts or {}))
+    if dialect is None:
+        raise DistillError(
+            "Connection, url, or dialect_name is required: pass connection=... "
+            "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
+        )
+    return dialect
+
+
 class MigrationContext:
     """The database (or script) a migration runs against, with Alembic's public API."""
 
@@ -159,25 +122,27 @@ class MigrationContext:
         self,
         dialect: Dialect,
         connection: Connection | None,
-        opts: dict[str, Any],
+        opts: Mapping[str, Any],
         environment_context: EnvironmentContext | None = None,
+        *,
+        request: RunRequest | None = None,
     ) -> None:
+        """`opts` are configure() options; Alembic's run options among them (`fn`,
+        `as_sql`, `script`, `starting_rev`, ...) are folded into `request`."""
         from distill.dialects import impl_class_for, impl_for
         from distill.dialects.run_hooks import DDLTransactions
 
+        run_options, configure_options = split_options(opts)
+        self.request = (request or RunRequest()).with_options(run_options)
         self.environment_context = environment_context
-        self.opts = opts
+        self.opts = configure_options
+        opts = configure_options
         self.dialect = dialect
-        self.script: ScriptDirectory | None = opts.get("script")
-        self.as_sql: bool = bool(opts.get("as_sql", False))
         self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
         callbacks = opts.get("on_version_apply") or ()
         self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
             (callbacks,) if callable(callbacks) else tuple(callbacks)
         )
-        self._migrations_fn: PlanFn | None = opts.get("fn")
-        self._start_from_rev: str | Sequence[str] | None = opts.get("starting_rev")
-        self.purge = bool(opts.get("purge", False))
         self.version_table: str = opts.get("version_table", DEFAULT_NAME)
         self.version_table_schema: str | None = opts.get("version_table_schema")
         self._version = VersionTable(
@@ -242,32 +207,32 @@ class MigrationContext:
         environment_context: EnvironmentContext | None = None,
         dialect_opts: Mapping[str, Any] | None = None,
         opts: Mapping[str, Any] | None = None,
+        *,
+        request: RunRequest | None = None,
     ) -> MigrationContext:
-        """A MigrationContext for a connection, a URL, or just a dialect name (for --sql)."""
-        import sqlalchemy as sa
+        """A MigrationContext for a connection, a URL, or just a dialect name (for --sql).
 
-        options = dict(opts or {})
-        if connection is not None:
-            if isinstance(connection, sa.engine.Engine):
-                raise DistillError(
-                    "'connection' argument to configure() is expected to be a "
-                    f"sqlalchemy.engine.Connection instance, got {connection!r}; in env.py "
-                    "use `with engine.connect() as connection: "
-                    "context.configure(connection=connection, ...)`"
-                )
-            dialect = connection.dialect
-        elif url is not None:
-            dialect = sa.make_url(url).get_dialect()(**dict(dialect_opts or {}))
-        elif dialect_name is not None:
-            dialect = sa.make_url(f"{dialect_name}://").get_dialect()(**dict(dialect_opts or {}))
-        elif dialect is None:
-            raise DistillError(
-                "Connection, url, or dialect_name is required: pass connection=... "
-                "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
-            )
-        return cls(dialect, connection, options, environment_context)
+        `request` is what to run; Alembic's run options in `opts` are folded into it.
+        """
+        dialect = _dialect_for(connection, url, dialect_name, dialect, dialect_opts)
+        return cls(dialect, connection, dict(opts or {}), environment_context, request=request)
 
     # -- what env.py and applications read --------------------------------------------------
+
+    @property
+    def script(self) -> ScriptDirectory | None:
+        """The migration folder the revisions come from (None for a bare context)."""
+        return self.request.script
+
+    @property
+    def as_sql(self) -> bool:
+        """True when SQL is written to a script instead of run (--sql)."""
+        return self.request.as_sql
+
+    @property
+    def purge(self) -> bool:
+        """True when the version table is emptied before the plan (stamp --purge)."""
+        return self.request.purge
 
     @property
     def bind(self) -> Any:
@@ -307,30 +272,13 @@ class MigrationContext:
     def get_current_heads(self) -> tuple[str, ...]:
         """The revisions in the version table; offline, the starting revision(s) given."""
         if self.as_sql:
-            return self._offline_start()
-        if self._start_from_rev:
+            return self.request.offline_heads()
+        if self.request.start:
             raise DistillError(
                 "Can't specify current_rev to context when using a database connection: "
                 "a starting revision (`upgrade start:end`) is only for --sql scripts"
             )
         return self._version.read(self._live("get_current_heads()"))
-
-    def _offline_start(self) -> tuple[str, ...]:
-        start = self._start_from_rev
-        if start is None or start == "base":
-            return ()
-        starts = [start] if isinstance(start, str) else list(start)
-        found: list[str] = []
-        for identifier in starts:
-            if identifier in (None, "base"):
-                continue
-            if self.script is None:
-                found.append(identifier)
-                continue
-            for rev in self.script.graph.resolve(identifier):
-                if rev not in found:
-                    found.append(rev)
-        return tuple(found)
 
     # -- the version table ----------------------------------------------------------------
 
@@ -359,7 +307,7 @@ class MigrationContext:
     # -- running --------------------------------------------------------------------------
 
     def run_migrations(self, **kw: Any) -> None:
-        """Run the plan the command gave (fn); `kw` goes to every upgrade()/downgrade()."""
+        """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         self._ddl_transactions.enter()
         try:
@@ -368,17 +316,17 @@ class MigrationContext:
                 heads: tuple[str, ...] = ()
             else:
                 heads = self.get_current_heads()
-                if not self.as_sql and not heads and not self.opts.get("dont_mutate", False):
+                if not self.as_sql and not heads and self.request.create_version_table:
                     self.ensure_version_table()
             self._heads = list(heads)
             self._durable_heads = heads
             self._committed_in_run = False
-            steps = list(self._migrations_fn(heads, self)) if self._migrations_fn else []
+            steps = self.request.action.steps(heads, self)
             reporter = get_reporter()
             reporter.run_started(len(steps))
             for number, step in enumerate(steps, 1):
                 event = StepEvent(
-                    number, len(steps), step.kind, step.revision, self._describe(step)
+                    number, len(steps), step.kind, step.revision, describe_step(self.script, step)
                 )
                 self._run_step(step, event, kw, own_transaction=idle_at_start)
             # what this run began implicitly (the version table, stamps) is committed
@@ -409,7 +357,8 @@ class MigrationContext:
                 else:
                     reporter.step_started(event)
                 if self.as_sql:
-                    self.static_output(f"-- Running {event.verb} {self._describe(step, False)}")
+                    text = describe_step(self.script, step, with_doc=False)
+                    self.static_output(f"-- Running {event.verb} {text}")
                 self._apply(step, kw)
         except MigrationError:
             self._rollback_run()
@@ -434,7 +383,7 @@ class MigrationContext:
                 if version in self._heads:
                     self._heads.remove(version)
             self._heads.extend(version for version in step.adds if version not in self._heads)
-            info = self._info(step)
+            info = migration_info(self.script, step)
             for callback in self.on_version_apply_callbacks:
                 callback(ctx=self, step=info, heads=set(self._heads), run_args=kw)
 
@@ -453,47 +402,9 @@ class MigrationContext:
             )
         return function  # type: ignore[no-any-return]
 
-    def _revision(self, rev: str | None) -> Revision | None:
-        if rev is None or self.script is None:
-            return None
-        try:
-            return self.script.graph.get(rev)
-        except Exception:  # a revision the graph does not know: describe it by id only
-            return None
-
     def _path(self, rev: str | None) -> str:
-        revision = self._revision(rev)
+        revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else "<unknown file>"
-
-    def _describe(self, step: Step, with_doc: bool = True) -> str:
-        """`aaa111 -> bbb222, add account` as Alembic's log lines and --sql comments read."""
-        revision = self._revision(step.revision)
-        if step.kind == "stamp" or revision is None:
-            return f"{', '.join(step.removes)} -> {', '.join(step.adds)}"
-        parents = ", ".join(revision.down_revisions)
-        if step.kind == "upgrade":
-            text = f"{parents} -> {revision.revision}"
-        else:
-            text = f"{revision.revision} -> {parents}"
-        doc = first_paragraph(revision.doc)
-        return f"{text}, {doc}" if with_doc and doc else text
-
-    def _info(self, step: Step) -> MigrationInfo:
-        graph = self.script.graph if self.script is not None else None
-        revision = self._revision(step.revision)
-        if step.kind != "stamp" and revision is not None and graph is not None:
-            return MigrationInfo(
-                graph,
-                step.kind == "upgrade",
-                False,
-                (revision.revision,),
-                graph.normalized_parents(revision.revision),
-            )
-        is_upgrade = step.kind == "upgrade" or (
-            step.kind == "stamp" and not _stamps_down(graph, step)
-        )
-        up, down = (step.adds, step.removes) if is_upgrade else (step.removes, step.adds)
-        return MigrationInfo(graph, is_upgrade, step.kind == "stamp", up, down)
 
     # -- transactions -------------------------------------------------------------------
 
@@ -665,19 +576,6 @@ class MigrationContext:
             f"one were applied and are not rolled back ({self.impl.name} cannot roll back DDL). "
             f"Undo or complete them by hand, then run the command again"
         )
-
-
-def _stamps_down(graph: RevisionGraph | None, step: Step) -> bool:
-    """True when a stamp step moves the version rows towards base."""
-    if not step.adds:
-        return True
-    if graph is None:
-        return False
-    try:
-        above = graph.descendants(step.adds) - set(step.adds)
-    except DistillError:  # rows the graph does not know: call it an upgrade
-        return False
-    return any(row in above for row in step.removes)
 
 
 def _driver_error(error: BaseException) -> BaseException | None:

@@ -3,6 +3,7 @@ and importing a revision file only when something is about to run it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -11,19 +12,18 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from distill.config import DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH
 from distill.errors import ConfigError, MultipleHeads, ResolutionError, ScriptError
 from distill.graph import Revision, RevisionGraph
 from distill.scripts import describe
 
 if TYPE_CHECKING:
-    from distill.config import Config, PostWriteHookConfig
-
-DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
-DEFAULT_TRUNCATE_SLUG_LENGTH = 40
+    from distill.config import Config, PostWriteHookConfig, ScriptSettings
 
 RevIds = str | Sequence[str]
 
@@ -46,6 +46,19 @@ def resource_path(location: str) -> Path:
     for part in parts:
         ref = ref / part
     return Path(str(ref))
+
+
+@contextmanager
+def prepended_sys_path(paths: Sequence[str]) -> Iterator[None]:
+    """`paths` at the front of sys.path for the block, and exactly those entries removed
+    afterwards (what the block itself added to sys.path stays, as it would under Alembic)."""
+    sys.path[:0] = paths
+    try:
+        yield
+    finally:
+        for path in paths:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(path)
 
 
 def _module_name(prefix: str, path: Path) -> str:
@@ -131,7 +144,7 @@ class Script:
     @property
     def doc(self) -> str:
         """The first paragraph of the docstring (the revision message)."""
-        return re.split("\n\n", self.longdoc)[0]
+        return describe.first_paragraph(self.longdoc)
 
     @property
     def module(self) -> ModuleType:
@@ -226,6 +239,7 @@ class ScriptDirectory:
         recursive_version_locations: bool = False,
         messaging_opts: Mapping[str, bool] | None = None,
         config: Config | None = None,
+        prepend_sys_path: Sequence[str] = (),
     ) -> None:
         self.dir = os.fspath(dir)
         self.version_locations = [os.fspath(p) for p in version_locations or ()]
@@ -238,6 +252,9 @@ class ScriptDirectory:
         self.recursive_version_locations = recursive_version_locations
         self.messaging_opts = dict(messaging_opts or {})
         self.config = config
+        # applied only while project code runs (env.py, revision files, hooks), so that
+        # building a ScriptDirectory leaves the importing application's sys.path alone
+        self.prepend_sys_path = tuple(prepend_sys_path)
         self._graph: RevisionGraph | None = None
         self._scripts: dict[str, Script] = {}
         self._modules: dict[str, ModuleType] = {}
@@ -250,40 +267,29 @@ class ScriptDirectory:
     @classmethod
     def from_config(cls, config: Config) -> ScriptDirectory:
         """The migration folder a Config names (its `script_location`)."""
-        location = config.get_alembic_option("script_location")
-        if location is None:
-            if not config.has_file():
-                raise ConfigError(config.missing_file_message())
-            where = config.config_file_name or config.toml_file_name
-            raise ConfigError(
-                "No 'script_location' key found in configuration. "
-                f"Add script_location to [{config.config_ini_section}] of {where} "
-                "(or to [tool.distill] of pyproject.toml)"
-            )
-        truncate_slug_length = _option_int(config, "truncate_slug_length")
-        prepend = config.get_prepend_sys_paths_list()
-        if prepend:
-            sys.path[:0] = prepend
+        return cls.from_settings(config.script_settings(), config)
+
+    @classmethod
+    def from_settings(
+        cls, settings: ScriptSettings, config: Config | None = None
+    ) -> ScriptDirectory:
+        """The migration folder typed settings describe."""
+        # a `package:dir` location may name a package found through prepend_sys_path
+        with prepended_sys_path(settings.prepend_sys_path):
+            location = resource_path(settings.script_location)
         return cls(
-            resource_path(_option_str(config, "script_location", location)),
-            file_template=_option_str(
-                config,
-                "file_template",
-                config.get_alembic_option("file_template", DEFAULT_FILE_TEMPLATE),
-            ),
-            truncate_slug_length=truncate_slug_length,
-            version_locations=config.get_version_locations_list(),
-            sourceless=config.get_alembic_boolean_option("sourceless"),
-            output_encoding=_option_str(
-                config, "output_encoding", config.get_alembic_option("output_encoding", "utf-8")
-            ),
-            timezone=_option_str_or_none(config, "timezone"),
-            hooks=config.get_hooks_list(),
-            recursive_version_locations=config.get_alembic_boolean_option(
-                "recursive_version_locations"
-            ),
-            messaging_opts=config.messaging_opts,
+            location,
+            file_template=settings.file_template,
+            truncate_slug_length=settings.truncate_slug_length,
+            version_locations=settings.version_locations,
+            sourceless=settings.sourceless,
+            output_encoding=settings.output_encoding,
+            timezone=settings.timezone,
+            hooks=settings.post_write_hooks,
+            recursive_version_locations=settings.recursive_version_locations,
+            messaging_opts=config.messaging_opts if config is not None else None,
             config=config,
+            prepend_sys_path=settings.prepend_sys_path,
         )
 
     # -- where things are -----------------------------------------------------------------
@@ -298,7 +304,8 @@ class ScriptDirectory:
         """The absolute folders revision files are read from."""
         if not self.version_locations:
             return [Path(self.dir, "versions").absolute()]
-        return [resource_path(location).absolute() for location in self.version_locations]
+        with self.project_sys_path():
+            return [resource_path(location).absolute() for location in self.version_locations]
 
     @property
     def versions(self) -> str:
@@ -472,12 +479,17 @@ class ScriptDirectory:
 
     # -- importing ------------------------------------------------------------------------
 
+    def project_sys_path(self) -> contextlib.AbstractContextManager[None]:
+        """prepend_sys_path applied for the duration of a `with` block."""
+        return prepended_sys_path(self.prepend_sys_path)
+
     def load_module(self, rev_id: str) -> ModuleType:
         """Import the revision file of `rev_id` (once) and return its module."""
         module = self._modules.get(rev_id)
         if module is None:
             path = Path(self.graph.revisions[rev_id].path)
-            module = load_python_file(path, _module_name("distill_revision", path))
+            with self.project_sys_path():
+                module = load_python_file(path, _module_name("distill_revision", path))
             self._modules[rev_id] = module
         return module
 
@@ -493,7 +505,8 @@ class ScriptDirectory:
                     "(distill list_templates)"
                 )
             path = compiled
-        load_python_file(path, _module_name("distill_env", path.absolute()))
+        with self.project_sys_path():
+            load_python_file(path, _module_name("distill_env", path.absolute()))
 
     def _compiled_env_py(self, source: Path) -> Path | None:
         """env.pyc when env.py is absent (sourceless deployments)."""
@@ -521,44 +534,18 @@ class ScriptDirectory:
 
         if self.config is not None:
             template_args.setdefault("config", self.config)
-        revision = write_revision(
-            self,
-            revid,
-            message,
-            head=head,
-            splice=bool(splice),
-            branch_labels=branch_labels,
-            version_path=version_path,
-            depends_on=depends_on,
-            file_template=file_template,
-            template_args=template_args,
-        )
+        with self.project_sys_path():  # post-write hooks may name a project module
+            revision = write_revision(
+                self,
+                revid,
+                message,
+                head=head,
+                splice=bool(splice),
+                branch_labels=branch_labels,
+                version_path=version_path,
+                depends_on=depends_on,
+                file_template=file_template,
+                template_args=template_args,
+            )
         self._add_revision(revision)
         return self._script(revision.revision)
-
-
-def _option_str(config: Config, key: str, value: object) -> str:
-    """An option that must be a string (TOML could hold anything)."""
-    if not isinstance(value, str):
-        raise ConfigError(f"Option {key!r} must be a string, not {value!r}; check your config")
-    return value
-
-
-def _option_int(config: Config, key: str) -> int | None:
-    """A whole-number option that may be absent or empty."""
-    value = config.get_alembic_option(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ConfigError(f"{key} must be a whole number, not {value!r}; check your config")
-
-
-def _option_str_or_none(config: Config, key: str) -> str | None:
-    """A string option that may be absent or empty."""
-    value = config.get_alembic_option(key)
-    if value is None or value == "":
-        return None
-    return _option_str(config, key, value)
