@@ -137,3 +137,38 @@ def test_bridge_stops_when_alembic_cannot_carry_the_database() -> None:
     )
     assert not final.ok
     assert lines == ["bridge: alembic could not carry distill's database to r1: nope"]
+
+
+def test_snapshot_reads_schema_versions_and_an_order_free_digest(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from realworld.snapshot import take
+
+    def database(name: str, rows: list[tuple[int, str]]) -> str:
+        url = f"sqlite:///{tmp_path / name}"
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+            connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('r1')")
+            connection.exec_driver_sql(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL DEFAULT 'x')"
+            )
+            connection.exec_driver_sql("CREATE INDEX ix_t_name ON t (name DESC)")
+            for row in rows:
+                connection.exec_driver_sql("INSERT INTO t VALUES (?, ?)", row)
+        engine.dispose()
+        return url
+
+    first = take(database("a.db", [(1, "a"), (2, "b")]))
+    second = take(database("b.db", [(2, "b"), (1, "a")]))
+    assert compare_snapshots(first, second) == []
+    assert first["versions"] == ["r1"]
+    assert first["data"]["t"]["rows"] == 2
+    column = first["tables"]["t"]["columns"]["name"]
+    assert (column["type"], column["nullable"], column["default"]) == ("VARCHAR(20)", False, "'x'")
+    assert first["sqlite_master"]["index ix_t_name"] == "CREATE INDEX ix_t_name ON t (name DESC)"
+    third = take(database("c.db", [(1, "a"), (2, "c")]))
+    hashes = first["data"]["t"]["hash"], third["data"]["t"]["hash"]
+    assert compare_snapshots(first, third) == [
+        f"data.t.hash: alembic {hashes[0]!r} | distill {hashes[1]!r}"
+    ]
