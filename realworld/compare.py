@@ -99,6 +99,6 @@ def summarise(differences: Sequence[str], limit: int = 2) -> str:
     """The first `limit` differences on one line, with a count of the rest."""
     if not differences:
         return "identical"
-    shown = "; ".join(differences[:limit])
+    shown = "; ".join(d if len(d) <= 300 else d[:297] + "..." for d in differences[:limit])
     rest = len(differences) - limit
     return f"different: {shown}" + (f" (+{rest} more)" if rest > 0 else "")

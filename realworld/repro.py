@@ -38,14 +38,19 @@ def downgrade():
 
 
 def write_history(folder: Path, module: ModuleType) -> None:
-    """One revision file per entry of the repro's REVISIONS, in a line."""
+    """One revision file per entry of the repro's REVISIONS, in a line.
+
+    An entry is (id, upgrade body, downgrade body) with an optional fourth item: code
+    placed at the top of that revision file only.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     parent = None
-    for rev, upgrade, downgrade in module.REVISIONS:
+    for rev, upgrade, downgrade, *own in module.REVISIONS:
+        preamble = getattr(module, "PREAMBLE", "") + (own[0] if own else "")
         text = _REVISION.format(
             rev=rev,
             parent=parent,
-            preamble=textwrap.dedent(getattr(module, "PREAMBLE", "")),
+            preamble=textwrap.dedent(preamble),
             upgrade=textwrap.indent(textwrap.dedent(upgrade).strip() or "pass", "    "),
             downgrade=textwrap.indent(textwrap.dedent(downgrade).strip() or "pass", "    "),
         )

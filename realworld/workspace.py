@@ -166,13 +166,18 @@ def _is_stdlib(path: str) -> bool:
     return path.startswith(sys.base_prefix) and "site-packages" not in path
 
 
+_FILE_PATH = re.compile(r"\(/[^()\s]*/([^/()\s]+\.py)\)")
+
+
 def failure_line(text: str) -> str:
-    """The line of a tool's output that says why it failed."""
+    """The line of a tool's output that says why it failed (revision files by name only)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    chosen = lines[-1] if lines else "(no output)"
     for line in reversed(lines):
         if line.startswith("FAILED:") or re.match(r"^[\w.]+(Error|Exception|Exit)\b.*:", line):
-            return line[:400]
-    return lines[-1][:400] if lines else "(no output)"
+            chosen = line
+            break
+    return _FILE_PATH.sub(r"(\1)", chosen)[:500]
 
 
 def run_tool(

@@ -96,6 +96,8 @@ def test_failure_line_prefers_the_failed_line_then_the_exception() -> None:
     )
     assert failure_line(alembic) == "sqlalchemy.exc.OperationalError: no table"
     assert failure_line("") == "(no output)"
+    named = "FAILED: upgrade of revision b (/home/u/site-packages/app/versions/b_add.py) failed: x"
+    assert failure_line(named) == "FAILED: upgrade of revision b (b_add.py) failed: x"
 
 
 def test_bridge_target_is_the_revision_being_reached() -> None:
