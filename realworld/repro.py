@@ -6,13 +6,14 @@ import argparse
 import importlib
 import json
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from types import ModuleType
 
 from realworld import databases, snapshot
-from realworld.compare import compare_outcomes, compare_snapshots, summarise
+from realworld.compare import Outcome, compare_outcomes, compare_snapshots, summarise
 from realworld.runner import ENVS, TOOLS
 from realworld.workspace import CHECKOUT, Venv, cache_root, run_tool, write_project
 
@@ -92,10 +93,8 @@ def run(name: str, backends: list[str]) -> bool:
                 for tool in TOOLS
             }
             for command in getattr(module, "COMMANDS", [("upgrade", "head")]):
-                outcomes = {
-                    tool: run_tool(venv, tool, projects[tool], command, {}, workdir / f"{tool}.log")
-                    for tool in TOOLS
-                }
+                run = _through_api if getattr(module, "THROUGH_API", False) else _through_cli
+                outcomes = {tool: run(venv, tool, projects[tool], command) for tool in TOOLS}
                 snaps = {tool: snapshot.take(urls[tool]) for tool in TOOLS}
                 differences = compare_outcomes(outcomes["alembic"], outcomes["distill"])
                 differences += compare_snapshots(snaps["alembic"], snaps["distill"])
@@ -105,6 +104,39 @@ def run(name: str, backends: list[str]) -> bool:
             for url in urls.values():
                 databases.drop(url)
     return alike
+
+
+def _through_cli(venv: Venv, tool: str, ini: Path, command: tuple[str, ...]) -> Outcome:
+    """The command run by the tool's console script."""
+    return run_tool(venv, tool, ini, command, {}, ini.parent / "run.log")
+
+
+_API_CALL = """
+import sys
+if sys.argv[1] == "alembic":
+    from alembic import command
+    from alembic.config import Config
+else:
+    from distill import command
+    from distill.config import Config
+try:
+    getattr(command, sys.argv[3])(Config(sys.argv[2]), *sys.argv[4:])
+except Exception as error:
+    print(f"raised {type(error).__module__}.{type(error).__name__}: {error}")
+    sys.exit(1)
+"""
+
+
+def _through_api(venv: Venv, tool: str, ini: Path, command: tuple[str, ...]) -> Outcome:
+    """The command called as `command.<name>(Config(ini), ...)`; the error is the type raised."""
+    result = subprocess.run(
+        [str(venv.bin / "python"), "-c", _API_CALL, tool, str(ini), *command],
+        capture_output=True,
+        text=True,
+        cwd=ini.parent,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("raised ")]
+    return Outcome(result.returncode, lines[-1][:300] if lines else result.stderr[-300:])
 
 
 def main(argv: list[str] | None = None) -> int:
