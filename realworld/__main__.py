@@ -38,7 +38,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--reuse-venv", action="store_true", help="keep an existing venv, only top it up"
     )
     parser.add_argument(
-        "--keep", action="store_true", help="keep the databases and projects for inspection"
+        "--keep",
+        action="store_true",
+        help="keep the databases (projects and logs always stay in the cache's runs/)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/real-world.md")
     return parser.parse_args(argv)

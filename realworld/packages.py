@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,9 @@ class PackageSpec:
 
 def _airflow_environment(url: str) -> dict[str, str]:
     """Airflow's env.py connects through its settings, read from the environment."""
-    home = "/tmp/distill-realworld-airflow-" + url.rsplit("/", 1)[-1].replace(".db", "")
+    name = url.rsplit("/", 1)[-1].replace(".db", "")
     return {
-        "AIRFLOW_HOME": home,
+        "AIRFLOW_HOME": str(Path(tempfile.gettempdir()) / f"distill-realworld-airflow-{name}"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url,
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "false",
@@ -67,7 +68,7 @@ def _prefect_environment(url: str) -> dict[str, str]:
     return {
         "PREFECT_API_DATABASE_CONNECTION_URL": url,
         "PREFECT_SERVER_DATABASE_CONNECTION_URL": url,
-        "PREFECT_HOME": f"/tmp/distill-realworld-prefect-{home}",
+        "PREFECT_HOME": str(Path(tempfile.gettempdir()) / f"distill-realworld-prefect-{home}"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }

@@ -10,6 +10,13 @@ from pathlib import Path
 from realworld.packages import PackageSpec
 from realworld.runner import StepResult
 
+DETAILS = 8  # differences shown per step in the table
+
+
+def _short(difference: str, limit: int = 260) -> str:
+    """One difference cut to a table-friendly length."""
+    return difference if len(difference) <= limit else difference[: limit - 3] + "..."
+
 
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
@@ -85,9 +92,10 @@ def render(
         "|---|---|---|---|---|",
     ]
     for result in results:
-        detail = result.skipped or "; ".join(result.differences[:3])
-        if len(result.differences) > 3:
-            detail += f" (+{len(result.differences) - 3} more)"
+        shown = [_short(d) for d in result.differences[:DETAILS]]
+        detail = result.skipped or "; ".join(shown)
+        if len(result.differences) > DETAILS:
+            detail += f" (+{len(result.differences) - DETAILS} more)"
         cells = (result.package, result.backend, result.step, result.status, _cell(detail))
         lines.append("| " + " | ".join(cells) + " |")
     lines += _reproductions()
