@@ -13,7 +13,6 @@ REVISIONS = [
         op.create_table("variable", sa.Column("id", sa.Integer, primary_key=True),
                         sa.Column("name", sa.String(50), nullable=False),
                         sa.Column("value", sa.String(50)))
-        op.create_index("ix_variable__name", "variable", ["name"], unique=True)
         op.execute("INSERT INTO variable (name, value) VALUES ('a', 'x')")
         """,
         "",
