@@ -1,0 +1,1 @@
+"""The real-world parity suite: published Alembic histories run under Alembic and distill."""

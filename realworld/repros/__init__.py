@@ -1,0 +1,1 @@
+"""Minimal reproductions of differences the real-world suite found."""
