@@ -135,5 +135,6 @@ class Outcome:
                 "min": round(summary.low, 4),
                 "max": round(summary.high, 4),
                 "peak_rss_mib": round(self.peak_rss_mib(), 1),
+                "peak_rss_kib_each": list(self.peak_rss_kib),
             }
         return data

@@ -213,7 +213,7 @@ def as_json(results: Sequence[CaseResult], meta: dict[str, object]) -> dict[str,
                 "reason": result.reason,
                 "target": None if target is None else target.describe(),
                 "target_met": None if target is None else target.met(result.ratios()),
-                "ratios": {name: round(value, 4) for name, value in result.ratios().items()},
+                "distill_over": {name: round(value, 4) for name, value in result.ratios().items()},
                 "participants": [outcome.as_dict() for outcome in result.outcomes],
             }
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench.databases import Database
 from bench.projects import Project, branched_steps, history_project, linear_steps, models_project
+from bench.server import OwnServer
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 # Variables that would change what the children do or measure: the workplace's
@@ -32,6 +33,7 @@ class Workspace:
         self.alembic = python.parent / "alembic"
         self.distill = python.parent / "distill"
         self.databases: dict[str, Database] = {}
+        self.server: OwnServer | None = None
         # Why PostgreSQL runs on a server the suite did not start (None: on its own).
         self.shared_server: str | None = None
         # The PostgreSQL server's version and where it runs, once connected.
@@ -76,8 +78,12 @@ class Workspace:
         return (str(self.python), str(REPOSITORY / "bench" / "floors.py"), *args)
 
     def close(self, keep: bool) -> None:
-        """Drop the databases; delete the folder unless asked to keep it."""
-        for database in self.databases.values():
-            database.close()
+        """Drop the databases, stop the server; delete the folder unless asked to keep it."""
+        try:
+            for database in self.databases.values():
+                database.close()
+        finally:
+            if self.server is not None:
+                self.server.stop()
         if not keep:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bench
 from bench.cases import Case, CaseDef, Participant, Target
+from bench.catalogue import catalogue
+from bench.cli import parse, select, settings_from
 from bench.databases import PostgresDatabase, SqliteDatabase
 from bench.ddl import compiled, create_elements, downgrade_elements, upgrade_elements
 from bench.measure import FAILED, NOT_AVAILABLE, OK, Outcome, Spawner, summarize
@@ -23,7 +25,7 @@ from bench.report import markdown
 from bench.runner import RAN, SKIPPED, CaseResult, Launcher, round_order, run_case
 from bench.schema import linear_tables, models_source
 from bench.server import LOCKS_PER_TABLE, MAX_CONNECTIONS, OwnServer
-from bench.workspace import child_environment
+from bench.workspace import Workspace, child_environment
 
 PYTHON = Path(sys.executable)
 ALEMBIC = PYTHON.parent / "alembic"
@@ -39,6 +41,32 @@ def test_summary_is_median_with_range() -> None:
 
 def _participant(name: str, floor: bool = False, code: str = "pass") -> Participant:
     return Participant(name, (str(PYTHON), "-c", code), Path.cwd(), floor=floor)
+
+
+def test_default_sizes_and_cases_follow_the_issue(tmp_path: Path) -> None:
+    options = parse([])
+    settings = settings_from(options)
+    assert (settings.revisions, settings.large, settings.tables) == (1000, 5000, (100, 500, 1000))
+    ids = [case.id for case in catalogue(settings, Workspace(tmp_path, PYTHON))]
+    for expected in (
+        "help",
+        "heads-1000",
+        "heads-5000",
+        "current-sqlite-1000",
+        "upgrade-at-head-sqlite-1000",
+        "upgrade-sqlite-1000",
+        "upgrade-postgresql-1000",
+        "downgrade-sqlite-1000",
+        "downgrade-postgresql-1000",
+        "upgrade-sql-postgresql-1000",
+        "autogenerate-noop-postgresql-1000",
+        "autogenerate-empty-sqlite-100",
+    ):
+        assert expected in ids
+    assert len(ids) == len(set(ids))
+    chosen = select(catalogue(settings, Workspace(tmp_path, PYTHON)), "heads-*, help")
+    assert [case.id for case in chosen] == ["help", "heads-1000", "heads-5000"]
+    assert list(tmp_path.iterdir()) == []  # nothing is generated before a case runs
 
 
 def test_tools_alternate_every_round_and_floors_rotate_after_them() -> None:
@@ -237,13 +265,15 @@ def _schema(url: str) -> dict[str, tuple[object, ...]]:
 def test_postgresql_templates_restore_and_are_dropped(pg_url: str) -> None:
     db = PostgresDatabase(pg_url)
     steps = linear_steps(3)
-    db.build_template("head", compiled(upgrade_elements(steps), db.url))
-    db.restore("head")
-    assert db.versions() == [steps[-1].revision]
-    assert len(db.tables()) == 4
-    db.empty()
-    assert db.tables() == []
-    db.close()
+    try:
+        db.build_template("head", compiled(upgrade_elements(steps), db.url))
+        db.restore("head")
+        assert db.versions() == [steps[-1].revision]
+        assert len(db.tables()) == 4
+        db.empty()
+        assert db.tables() == []
+    finally:
+        db.close()
     engine = sa.create_engine(pg_url)
     with engine.connect() as connection:
         found = connection.exec_driver_sql(
@@ -254,7 +284,6 @@ def test_postgresql_templates_restore_and_are_dropped(pg_url: str) -> None:
     assert found == []
 
 
-@pytest.mark.postgres
 def test_own_server_starts_with_room_for_long_transactions_and_goes_away() -> None:
     server = OwnServer(tables=1000)
     try:
