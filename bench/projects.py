@@ -116,10 +116,10 @@ def revision_source(step: Step) -> str:
     else:
         spec = step.table
         message = f"create {spec.name}"
-        upgrade = [f'op.create_table(\n        "{spec.name}",']
-        upgrade += [f"        {line}" for line in element_lines(spec)]
+        upgrade = ["op.create_table(", f'    "{spec.name}",']
+        upgrade += [f"    {line}" for line in element_lines(spec)]
         upgrade += [
-            "    )",
+            ")",
             f'op.create_index("{spec.index_name}", "{spec.name}", ["name"], unique=False)',
         ]
         downgrade = [

@@ -129,7 +129,7 @@ def build_table(spec: TableSpec, metadata: sa.MetaData) -> sa.Table:
 
 def models_source(specs: Sequence[TableSpec]) -> str:
     """A models module declaring every table of `specs` on one `metadata`."""
-    parts = ['"""Models for the autogenerate benchmark."""\n', "import sqlalchemy as sa\n"]
+    parts = ['"""Models for the autogenerate benchmark."""\n\nimport sqlalchemy as sa\n\n']
     parts.append("metadata = sa.MetaData()\n")
     for spec in specs:
         body = "".join(f"    {line}\n" for line in element_lines(spec))
