@@ -1,0 +1,1 @@
+"""The benchmark suite: distill against Alembic on the same generated projects."""
