@@ -91,7 +91,7 @@ def normalise(diff: Any) -> Any:
         return (kind, diff[1], diff[2], diff[3].name)
     if kind in ("add_index", "remove_index"):
         index = diff[1]
-        columns = tuple(getattr(c, "name", str(c)) for c in index.expressions)
+        columns = tuple(c.name if isinstance(c, sa.Column) else str(c) for c in index.expressions)
         return (kind, index.table.name, _name(index.name), columns, bool(index.unique))
     if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
         constraint = diff[1]

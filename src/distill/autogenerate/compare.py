@@ -326,7 +326,7 @@ def _enum_changes(
 ) -> tuple[list[MigrateOperation], list[MigrateOperation]]:
     """Enum value changes (to run first) and drops of unused types (to run last)."""
     database: ReflectedDatabase = run.database
-    if not run.native_enums or not database.enums:
+    if not run.native_enums or not database.has_enum_types:
         return [], []
     wanted = model_enums(list(model_tables.values()), run.dialect, database.default_schema)
     first: list[MigrateOperation] = []
@@ -350,13 +350,21 @@ def _enum_changes(
                     existing.labels,
                     None,
                     uses,
-                    recreated_by_columns=recreated,
+                    reverse_implicit=recreated,
                     dialect=run.dialect,
                 )
             )
         elif tuple(labels) != existing.labels:
             first.append(
                 EnumChangeOp(name, schema, existing.labels, labels, uses, dialect=run.dialect)
+            )
+    for (schema, name), labels in sorted(
+        wanted.items(), key=lambda item: (item[0][0] or "", item[0][1])
+    ):
+        if (schema, name) not in database.enums:
+            # created by create_table / add_column; the downgrade drops it after them
+            first.append(
+                EnumChangeOp(name, schema, None, labels, implicit=True, dialect=run.dialect)
             )
     return first, last
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from distill.autogenerate.comparison import Comparison
-from distill.autogenerate.reflect import ReflectedTable
+from distill.autogenerate.reflect import ReflectedIndex, ReflectedTable
 from distill.autogenerate.reflected_objects import to_index
 from distill.autogenerate.signatures import (
     Keyed,
@@ -153,6 +153,10 @@ def _indexes_and_uniques(
     for model in new_uniques:
         if run.include_object(model.item, model.name, "unique_constraint", False, None):
             changes.adds.append(create_op(model.item, table))
+    if rules.unique_constraints_are_indexes:
+        # the database's unique constraint is a unique index: dropped as one, like Alembic
+        old_indexes = old_indexes + [k for k in old_uniques if k.item.duplicates_index]
+        old_uniques = [k for k in old_uniques if not k.item.duplicates_index]
     for database in old_indexes:
         drop = _drop_index(database, conn_table)
         if run.include_object(drop.to_index(), database.name, "index", True, None):
@@ -217,7 +221,8 @@ def _drop_index(database: Keyed, conn_table: sa.Table) -> DropIndexOp:
 
 def _drop_unique(database: Keyed, conn_table: sa.Table) -> DropConstraintOp:
     item = database.item
-    if hasattr(item, "duplicates_constraint"):  # a unique index standing for the constraint
+    if isinstance(item, ReflectedIndex) or getattr(item, "duplicates_index", None):
+        # a unique index standing for the constraint (MySQL/MariaDB)
         constraint = sa.UniqueConstraint(*item.columns, name=sa.sql.elements.conv(item.name))
         sa.Table(
             conn_table.name,

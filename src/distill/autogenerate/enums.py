@@ -42,7 +42,8 @@ class EnumChangeOp(MigrateOperation):
         new_labels: Sequence[str] | None,
         uses: Sequence[EnumUse] = (),
         *,
-        recreated_by_columns: bool = False,
+        implicit: bool = False,
+        reverse_implicit: bool = False,
         dialect: Dialect | None = None,
     ) -> None:
         self.name = name
@@ -50,24 +51,26 @@ class EnumChangeOp(MigrateOperation):
         self.old_labels = None if old_labels is None else tuple(old_labels)
         self.new_labels = None if new_labels is None else tuple(new_labels)
         self.uses = tuple(uses)
-        self.recreated_by_columns = recreated_by_columns
+        # implicit: the column ops around it do this (create_table makes the type)
+        self.implicit = implicit
+        self.reverse_implicit = reverse_implicit
         self.dialect = dialect
 
     def reverse(self) -> EnumChangeOp:
-        """The change back (a dropped type its columns re-create is left to them)."""
+        """The change back."""
         return EnumChangeOp(
             self.name,
             self.schema,
-            None if self.recreated_by_columns else self.new_labels,
-            None if self.recreated_by_columns else self.old_labels,
+            self.new_labels,
+            self.old_labels,
             self.uses,
+            implicit=self.reverse_implicit,
+            reverse_implicit=self.implicit,
             dialect=self.dialect,
         )
 
     def describe(self) -> str:
         """One line saying what the op does."""
-        if self.old_labels is None and self.new_labels is None:
-            return f"Enum type {self.name}: nothing to do"
         if self.old_labels is None:
             return f"Create enum type {self.name}"
         if self.new_labels is None:
@@ -96,7 +99,7 @@ class EnumChangeOp(MigrateOperation):
         """The SQL that carries the change out."""
         quote = _quoter(self.dialect)
         name = quote(self.name, self.schema)
-        if self.old_labels is None and self.new_labels is None:
+        if self.implicit or (self.old_labels is None and self.new_labels is None):
             return []
         if self.new_labels is None:
             return [f"DROP TYPE {name}"]

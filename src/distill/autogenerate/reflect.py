@@ -121,6 +121,7 @@ class ReflectedDatabase:
     schemas: tuple[str | None, ...]
     tables: Mapping[tuple[str | None, str], ReflectedTable]
     enums: Mapping[tuple[str | None, str], ReflectedEnum] = field(default_factory=dict)
+    has_enum_types: bool = False  # the database has named enum types (PostgreSQL)
 
 
 def _accept_all(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
@@ -152,7 +153,8 @@ def reflect_database(
         if names:
             tables.update(_reflect_tables(connection, inspector, schema, names))
         enums.update(_reflect_enums(inspector, schema, default_schema))
-    return ReflectedDatabase(default_schema, wanted_schemas, tables, enums)
+    has_enums = getattr(inspector, "get_enums", None) is not None
+    return ReflectedDatabase(default_schema, wanted_schemas, tables, enums, has_enums)
 
 
 def _is_version_table(
@@ -295,4 +297,12 @@ def schema_names(connection: Connection, inspector: Inspector | None = None) -> 
     """Every schema of the database except the default one."""
     inspector = inspector if inspector is not None else sa.inspect(connection)
     default = connection.dialect.default_schema_name
-    return [name for name in inspector.get_schema_names() if name != default]
+    return [
+        name
+        for name in inspector.get_schema_names()
+        if name != default and name.lower() not in _SYSTEM_SCHEMAS
+    ]
+
+
+# the databases' own catalogs, never user schemas
+_SYSTEM_SCHEMAS = {"information_schema", "performance_schema", "mysql", "sys", "pg_catalog"}

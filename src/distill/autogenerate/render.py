@@ -314,7 +314,7 @@ def _execute(context: AutogenContext, op: ExecuteSQLOp) -> list[str]:
 def _enum_change(context: AutogenContext, op: EnumChangeOp) -> list[str]:
     statements = op.statements()
     if not statements:
-        return [f"# enum type {op.name!r}: re-created by the columns above, nothing to do"]
+        return [f"# {op.describe()}: done by the table and column operations"]
     lines = [f"# {op.describe()}"]
     if op.loses_values:
         lines.append(
