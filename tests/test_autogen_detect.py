@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
 from autogen_helpers import alembic_diffs, create, distill_diffs, execute, normalised
 
 Build = Callable[..., sa.MetaData]
