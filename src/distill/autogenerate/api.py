@@ -107,7 +107,9 @@ def produce_migrations(
     script = MigrationScript(
         rev_id=None, upgrade_ops=upgrade_ops, downgrade_ops=upgrade_ops.reverse()
     )
-    script.rename_candidates = find_candidates(upgrade_ops)  # type: ignore[attr-defined]
+    found = find_candidates(upgrade_ops)
+    script.rename_candidates = found  # type: ignore[attr-defined]
+    upgrade_ops.rename_candidates = found  # type: ignore[attr-defined]
     return script
 
 
@@ -235,7 +237,9 @@ class RevisionContext:
                 )
                 compare_to_database(context, upgrade_ops)
                 upgrade_ops.reverse_into(downgrade_ops)
-                self.rename_candidates.extend(find_candidates(upgrade_ops))
+                found = find_candidates(upgrade_ops)
+                upgrade_ops.rename_candidates = found  # type: ignore[attr-defined]
+                self.rename_candidates.extend(found)
         hooks = [opts.get("process_revision_directives"), self.process_revision_directives]
         for hook in hooks:
             if hook is not None:

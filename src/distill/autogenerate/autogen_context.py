@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect, Inspector
 
 
+_DEFAULTS: dict[str, Any] = {
+    "include_schemas": False,
+    "compare_type": True,
+    "compare_server_default": False,
+    "render_as_batch": False,
+    "alembic_module_prefix": "op.",
+    "sqlalchemy_module_prefix": "sa.",
+    "user_module_prefix": None,
+    "upgrade_token": "upgrades",
+    "downgrade_token": "downgrades",
+}
+
+
 def metadata_list(metadata: Any) -> list[sa.MetaData]:
     """target_metadata as a list: one MetaData, or a sequence of them as Alembic allows."""
     if metadata is None:
@@ -42,7 +55,8 @@ class AutogenContext:
     ) -> None:
         if opts is None:
             opts = getattr(migration_context, "opts", None) or {}
-        self.opts: dict[str, Any] = dict(opts)
+        # configure()'s defaults, which plugins read without checking
+        self.opts: dict[str, Any] = {**_DEFAULTS, **dict(opts)}
         if metadata is None:
             metadata = self.opts.get("target_metadata")
         if (
@@ -61,6 +75,8 @@ class AutogenContext:
         self.dialect: Dialect | None = getattr(migration_context, "dialect", None)
         self.imports: set[str] = set()
         self._has_batch = False
+        # (kind, table, old name) -> the rename candidate a drop may really be
+        self._rename_hints: dict[tuple[str, str, str], Any] = {}
         self._inspector: Inspector | None = None
         include_object = self.opts.get("include_object")
         include_name = self.opts.get("include_name")

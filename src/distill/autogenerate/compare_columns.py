@@ -33,7 +33,7 @@ def compare_columns(
         old_name = next((old for old, new in renamed.items() if new == column.name), None)
         if old_name is not None:
             found = reflected.column(old_name)
-        conn_column = conn_table.c[column.name] if found is not None else None
+        conn_column = conn_table.c[found.name] if found is not None else None
         if not run.include_object(column, column.name, "column", False, conn_column):
             continue
         if found is None:

@@ -73,6 +73,9 @@ def render_op_text(context: AutogenContext, op: MigrateOperation) -> str:
 
 def render_body(context: AutogenContext, container: OpContainer, indent: str = "    ") -> str:
     """The body of upgrade() / downgrade(): header, the ops' lines, footer."""
+    context._rename_hints = {
+        (c.kind, c.table, c.old): c for c in getattr(container, "rename_candidates", ())
+    }
     lines = [HEADER]
     if container.is_empty():
         lines.append("pass")
@@ -143,8 +146,21 @@ def _create_table(context: AutogenContext, op: CreateTableOp) -> list[str]:
     return lines
 
 
+def _rename_hint(context: AutogenContext, kind: str, table: str, name: str) -> list[str]:
+    """A loud comment where a drop may be an unconfirmed rename."""
+    candidate = context._rename_hints.get((kind, table, name))
+    if candidate is None:
+        return []
+    new = candidate.new if kind == "table" else f"{table}.{candidate.new}"
+    return [
+        f"# DATA LOSS: if {name if kind == 'table' else f'{table}.{name}'} was renamed to {new}, "
+        f"this drops its data; regenerate with `{candidate.option}` to keep it",
+    ]
+
+
 def _drop_table(context: AutogenContext, op: DropTableOp) -> list[str]:
     return [
+        *_rename_hint(context, "table", op.table_name, op.table_name),
         f"# data loss: dropping table {op.table_name!r} deletes every row it holds",
         f"{op_prefix(context)}drop_table({_args(repr(op.table_name), _schema(op))})",
     ]
@@ -168,6 +184,7 @@ def _drop_column(context: AutogenContext, op: DropColumnOp) -> list[str]:
     where = [] if _in_batch(context) else [repr(op.table_name)]
     schema = None if _in_batch(context) else _schema(op)
     return [
+        *_rename_hint(context, "column", op.table_name, op.column_name),
         f"# data loss: dropping column {op.table_name}.{op.column_name} deletes its values",
         f"{op_prefix(context)}drop_column({_args(*where, repr(op.column_name), schema)})",
     ]
