@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from distill.autogenerate.autogen_context import AutogenContext
+from distill.autogenerate.autogen_context import AutogenContext, metadata_list
 from distill.autogenerate.compare_columns import compare_columns, computed_differs
 from distill.autogenerate.compare_constraints import compare_constraints
 from distill.autogenerate.comparison import Comparison
@@ -102,7 +102,9 @@ def _compare_schemas(
     assert context.connection is not None and context.dialect is not None
     default_schema = context.dialect.default_schema_name
     model_tables: dict[TableKey, sa.Table] = {}
-    for table in context.sorted_tables:
+    # by name: the dependency order of new tables is worked out below, cycles included
+    tables = [t for metadata in metadata_list(context.metadata) for t in metadata.tables.values()]
+    for table in sorted(tables, key=lambda t: (t.schema or "", t.name)):
         schema = None if table.schema == default_schema else table.schema
         model_tables.setdefault((schema, table.name), table)
     # a model in a schema not included is still compared with its own table, never
