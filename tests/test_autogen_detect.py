@@ -333,10 +333,14 @@ def test_identity_postgresql(pg_url: str) -> None:
 
 
 def test_computed_column_kept_and_change_warned(db_url: str) -> None:
-    before = _account(columns={"twice": sa.Column("twice", sa.Integer, sa.Computed("age * 2"))})
+    before = _account(
+        columns={"twice": sa.Column("twice", sa.Integer, sa.Computed("age * 2", persisted=True))}
+    )
     create(db_url, before)
     assert distill_diffs(db_url, before) == []
-    after = _account(columns={"twice": sa.Column("twice", sa.Integer, sa.Computed("age * 3"))})
+    after = _account(
+        columns={"twice": sa.Column("twice", sa.Integer, sa.Computed("age * 3", persisted=True))}
+    )
     with pytest.warns(UserWarning, match="cannot be modified"):
         assert distill_diffs(db_url, after) == []
 

@@ -233,3 +233,34 @@ def test_use_module_prefix_is_named_and_explained(tmp_path: Path, sqlite_url: st
     [warning] = [w for w in caught if "use_module_prefix" in str(w.message)]
     assert "user_module_prefix" in str(warning.message)
     assert "does not need it" in str(warning.message)
+
+
+def test_multidb_tokens_each_get_their_rendered_ops(tmp_path: Path, new_database: object) -> None:
+    from autogen_helpers import config_for
+
+    from distill.scripts.directory import ScriptDirectory
+
+    project = new_project(tmp_path)
+    config = config_for(project)
+    directory = ScriptDirectory.from_config(config)
+    revision_context = RevisionContext(config, directory, {"message": "two databases"})
+    for name, table in (("engine1", "alpha"), ("engine2", "beta")):
+        url = new_database("sqlite")  # type: ignore[operator]
+        metadata = sa.MetaData()
+        sa.Table(table, metadata, sa.Column("id", sa.Integer, primary_key=True))
+        with connect(url) as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "target_metadata": metadata,
+                    "upgrade_token": f"{name}_upgrades",
+                    "downgrade_token": f"{name}_downgrades",
+                },
+            )
+            revision_context.run_autogenerate((), context)
+    revision_context.render()
+    arguments = revision_context.template_args
+    assert "create_table('alpha'" in arguments["engine1_upgrades"]
+    assert "create_table('beta'" in arguments["engine2_upgrades"]
+    assert "drop_table('beta')" in arguments["engine2_downgrades"]
+    assert "upgrades" not in arguments
