@@ -47,12 +47,11 @@ MODULES: dict[str, str | tuple[str, ...] | None] = {
     "alembic.environment": "distill.runtime.environment",
     "alembic.util": "distill.errors",
     "alembic.util.exc": "distill.errors",
-    # registries only: what plugins register waits there for the autogenerate engine
     "alembic.autogenerate": "distill.autogenerate",
-    "alembic.autogenerate.api": "distill.autogenerate",
-    "alembic.autogenerate.compare": "distill.autogenerate",
-    "alembic.autogenerate.render": "distill.autogenerate",
-    "alembic.autogenerate.rewriter": "distill.autogenerate",
+    "alembic.autogenerate.api": "distill.autogenerate.api",
+    "alembic.autogenerate.compare": "distill.autogenerate.compare",
+    "alembic.autogenerate.render": "distill.autogenerate.render",
+    "alembic.autogenerate.rewriter": "distill.autogenerate.rewriter",
     "alembic.ddl": "distill.dialects",
     "alembic.ddl.impl": "distill.dialects.base",
     "alembic.ddl.postgresql": "distill.dialects.postgresql",
@@ -128,6 +127,9 @@ def _stand_in(name: str) -> types.ModuleType:
     return module
 
 
+_MISSING = object()
+
+
 def _submodule_getter(package: str) -> Callable[[str], Any]:
     """A module `__getattr__` importing mapped submodules on first use, so that
     `import alembic; alembic.operations.ops.X` works without importing every module."""
@@ -136,6 +138,11 @@ def _submodule_getter(package: str) -> Callable[[str], Any]:
         child = f"{package}.{attribute}"
         if child in MODULES:
             return importlib.import_module(child)
+        # a name the distill module serves on first use (module __getattr__)
+        for source in _sources(package):
+            value = getattr(importlib.import_module(source), attribute, _MISSING)
+            if value is not _MISSING:
+                return value
         raise AttributeError(f"module {package!r} has no attribute {attribute!r}")
 
     return __getattr__

@@ -1,11 +1,10 @@
-"""Autogenerate's extension points, ahead of autogenerate itself.
+"""Autogenerate: models compared with the database, written as a revision's ops.
 
-What is here works now: plugins register comparators (`comparators.dispatch_for`),
-renderers (`renderers.dispatch_for`) and named `Plugin`s; the op containers
-(`UpgradeOps`, `ModifyTableOps`, ...) and `Rewriter` can be built and used by hand.
-What waits for the autogenerate engine (compare.py / render.py): calling the
-registered comparators against a database, writing ops as Python with the renderers,
-and running `process_revision_directives` hooks when a revision is generated.
+The registries (`comparators`, `renderers`, `Plugin`), the op containers and
+`Rewriter` load with the package, as plugins need them. The engine (reflect,
+compare, render) loads on first use of `compare_metadata`, `produce_migrations`,
+`render_python_code` or `RevisionContext`, so commands that do not autogenerate
+never import it.
 
 For Alembic code: `alembic.autogenerate` (and its `api`, `compare`, `render`,
 `rewriter` submodules) map here.
@@ -13,6 +12,10 @@ For Alembic code: `alembic.autogenerate` (and its `api`, `compare`, `render`,
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from distill.autogenerate.autogen_context import AutogenContext
 from distill.autogenerate.containers import (
     DowngradeOps,
     MigrationScript,
@@ -21,7 +24,6 @@ from distill.autogenerate.containers import (
     UpgradeOps,
 )
 from distill.autogenerate.registry import (
-    AutogenContext,
     ComparatorRegistry,
     DispatchPriority,
     Plugin,
@@ -31,6 +33,26 @@ from distill.autogenerate.registry import (
     renderers,
 )
 from distill.autogenerate.rewriter import Rewriter
+
+# names served on first use: the engine module each comes from
+_LAZY = {
+    "compare_metadata": "distill.autogenerate.api",
+    "produce_migrations": "distill.autogenerate.api",
+    "render_python_code": "distill.autogenerate.api",
+    "render_op_text": "distill.autogenerate.api",
+    "RevisionContext": "distill.autogenerate.api",
+    "rename_candidates": "distill.autogenerate.api",
+    "RenameCandidate": "distill.autogenerate.renames",
+    "Renames": "distill.autogenerate.renames",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "AutogenContext",
@@ -42,9 +64,17 @@ __all__ = [
     "OpContainer",
     "Plugin",
     "PriorityDispatchResult",
+    "RenameCandidate",
+    "Renames",
     "RendererRegistry",
+    "RevisionContext",
     "Rewriter",
     "UpgradeOps",
     "comparators",
+    "compare_metadata",
+    "produce_migrations",
+    "rename_candidates",
+    "render_op_text",
+    "render_python_code",
     "renderers",
 ]

@@ -23,7 +23,7 @@ class OpContainer(MigrateOperation):
         """True when there is nothing to do."""
         return not self.ops
 
-    def as_diffs(self) -> list[tuple[Any, ...]]:
+    def as_diffs(self) -> list[Any]:
         """Alembic's diff tuples of every op, nested containers flattened."""
         return list(_diffs(self))
 
@@ -33,12 +33,14 @@ class OpContainer(MigrateOperation):
         return f"{type(self).__name__} with {count} op{'' if count == 1 else 's'}"
 
 
-def _diffs(container: OpContainer) -> Iterator[tuple[Any, ...]]:
+def _diffs(container: OpContainer) -> Iterator[Any]:
     for op in container.ops:
         if isinstance(op, OpContainer):
             yield from _diffs(op)
         else:
-            yield op.to_diff_tuple()
+            diff = op.to_diff_tuple()
+            # a column alteration is a group of modify_* tuples, which Alembic lists
+            yield list(diff) if diff and isinstance(diff[0], tuple) else diff
 
 
 def _reversed_ops(ops: Sequence[MigrateOperation]) -> list[MigrateOperation]:

@@ -1,22 +1,18 @@
 """Where autogenerate plugins register: comparators, renderers and named plugins.
 
-The registries only record. Nothing here compares a model with a database or writes
-Python: that is the autogenerate engine's job (compare.py, render.py, still to come),
-which will read `comparators.functions(...)` and `renderers.lookup(...)`.
+The registries only record; the engine reads them: compare.py runs
+`comparators.ordered(...)` around its own comparisons, render.py asks
+`renderers.lookup(...)` before its own renderer of an op.
 """
 
 from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from distill.errors import DistillError
-
-if TYPE_CHECKING:
-    from sqlalchemy import MetaData
-    from sqlalchemy.engine import Connection, Dialect
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -75,6 +71,18 @@ class ComparatorRegistry:
                 found.extend(self._functions.get((target, name, priority), ()))
         return found
 
+    def ordered(
+        self, target: str, qualifier: str = "default"
+    ) -> list[tuple[DispatchPriority, Callable[..., Any], str | None]]:
+        """Like `functions`, with the priority of each function."""
+        qualifiers = [qualifier, "default"] if qualifier != "default" else ["default"]
+        found: list[tuple[DispatchPriority, Callable[..., Any], str | None]] = []
+        for priority in sorted(DispatchPriority, reverse=True):
+            for name in qualifiers:
+                for fn, subgroup in self._functions.get((target, name, priority), ()):
+                    found.append((priority, fn, subgroup))
+        return found
+
     def populate_with(self, other: ComparatorRegistry) -> None:
         """Add everything `other` holds to this registry."""
         for key, entries in other._functions.items():
@@ -131,33 +139,6 @@ class RendererRegistry:
 # The global registries plugins decorate their functions with.
 comparators = ComparatorRegistry()
 renderers = RendererRegistry()
-
-
-class AutogenContext:
-    """What comparators and renderers receive: the run's context, models, connection, imports.
-
-    Built like Alembic's, from a MigrationContext (its opts, bind and dialect). The
-    autogenerate engine will create one per run; until it exists, one made by hand can
-    drive the registered renderers.
-    """
-
-    def __init__(
-        self,
-        migration_context: Any,
-        metadata: MetaData | Sequence[MetaData] | None = None,
-        opts: Mapping[str, Any] | None = None,
-        autogenerate: bool = True,
-    ) -> None:
-        if opts is None:
-            opts = getattr(migration_context, "opts", None) or {}
-        self.migration_context = migration_context
-        self.opts: dict[str, Any] = dict(opts)
-        self.metadata = self.opts.get("target_metadata") if metadata is None else metadata
-        self.autogenerate = autogenerate
-        self.connection: Connection | None = getattr(migration_context, "bind", None)
-        self.dialect: Dialect | None = getattr(migration_context, "dialect", None)
-        self.imports: set[str] = set()
-        self.comparators = comparators.branch()
 
 
 class Plugin:

@@ -8,9 +8,11 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+% if imports:
+${imports}
+% endif
 
 from distill import op
-${imports if imports else ""}
 
 # Revision identifiers: distill reads these lines without importing the file.
 revision: str = ${repr(up_revision)}
