@@ -72,7 +72,7 @@ def test_version_table_is_not_reflected(db_url: str) -> None:
 
 def test_commands_that_do_not_autogenerate_do_not_import_the_engine() -> None:
     probe = (
-        "import sys, distill.cli, distill.commands, distill.autogenerate, distill.compat\n"
+        "import sys, distill.cli, distill.command, distill.autogenerate, distill.compat\n"
         "with distill.compat.alembic_names():\n"
         "    import alembic.autogenerate\n"
         "print(sorted(m for m in sys.modules if m.startswith('distill.autogenerate.')))"

@@ -134,9 +134,9 @@ class EnumChangeOp(MigrateOperation):
 
 
 def _quoter(dialect: Dialect | None) -> Any:
-    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.engine.default import DefaultDialect
 
-    preparer = (dialect or postgresql.dialect()).identifier_preparer  # type: ignore[no-untyped-call]
+    preparer = (dialect or DefaultDialect()).identifier_preparer
 
     def quote(name: str, schema: str | None) -> str:
         quoted = preparer.quote(name)

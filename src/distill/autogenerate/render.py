@@ -24,7 +24,7 @@ from distill.autogenerate.render_schema import (
     render_index_element,
     render_type,
 )
-from distill.operations.base import is_type_bound
+from distill.operations.schema_objects import is_type_bound
 from distill.operations.ops import (
     AddColumnOp,
     AlterColumnOp,
