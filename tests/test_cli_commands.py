@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_project import new_project, ok, tables, versions, write_revision
+from support.cli_project import new_project, ok, tables, versions, write_revision
 
 
 def create(table: str) -> tuple[str, str]:

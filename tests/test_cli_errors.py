@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_project import assert_one_line_failure, distill, new_project, tables, write_revision
+from support.cli_project import (
+    assert_one_line_failure,
+    distill,
+    new_project,
+    tables,
+    write_revision,
+)
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Helpers the tests share: projects, databases, op runs."""
