@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from bench.projects import Project, branched_steps, history_project, linear_step
 from bench.server import OwnServer
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+# How long a generated project rests before its first run (see Workspace._project).
+HEADER_SETTLE_SECONDS = 3.5
 # Variables that would change what the children do or measure: the workplace's
 # PYTHONDONTWRITEBYTECODE would make every run recompile (caches stay warm on a user's
 # machine), and a config variable would point both tools elsewhere.
@@ -45,6 +48,9 @@ class Workspace:
     def _project(self, name: str, make: Callable[[Path], Project]) -> Project:
         if name not in self._projects:
             self._projects[name] = make(self.folder / name)
+            # distill records a revision header only once the file is a few seconds old
+            # (a coarse mtime could hide a second edit); a user's files are older than that
+            time.sleep(HEADER_SETTLE_SECONDS)
         return self._projects[name]
 
     def linear(self, count: int) -> Project:

@@ -4,6 +4,7 @@ and importing a revision file only when something is about to run it."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -320,52 +321,79 @@ class ScriptDirectory:
 
     def revision_files(self) -> list[Path]:
         """Every revision file, in reading order, each real path once."""
+        return [Path(path) for _, path in self._located_revision_files()]
+
+    def _located_revision_files(self) -> list[tuple[str, str]]:
+        """(version location, real path) of every revision file, in reading order."""
         from distill.scripts.header import is_revision_file
 
-        found: list[Path] = []
-        seen: set[Path] = set()
+        found: list[tuple[str, str]] = []
+        seen: set[str] = set()
         for location in self.version_location_paths:
             if not location.is_dir():
                 continue
-            for path in self._list_location(location):
-                if not is_revision_file(path.name, self.sourceless) or self._shadowed(path):
+            for path, real in self._list_location(str(location)):
+                name = path[path.rfind(os.sep) + 1 :]
+                if not is_revision_file(name, self.sourceless):
                     continue
-                real = path.resolve()
+                if name.endswith((".pyc", ".pyo")) and self._shadowed(Path(path)):
+                    continue
                 if real in seen:
                     warnings.warn(
                         f"File {real} loaded twice! ignoring. "
                         "Please ensure version_locations is unique.",
                         UserWarning,
-                        stacklevel=2,
+                        stacklevel=3,
                     )
                     continue
                 seen.add(real)
-                found.append(real)
+                found.append((str(location), real))
         return found
 
-    def _list_location(self, location: Path) -> list[Path]:
-        """Files of one location: top level only unless recursive; sorted for stable order."""
-        paths: list[Path] = []
-        for root, dirs, files in os.walk(location):
-            dirs.sort()
-            root_path = Path(root)
-            if root_path.name == "__pycache__":
-                dirs[:] = []
-                continue
-            paths.extend(root_path / name for name in sorted(files))
-            cache = root_path / "__pycache__"
-            if self.sourceless and cache.is_dir():
-                # compiled files whose source is gone still count in sourceless mode
-                stems = {name.split(".")[0] for name in files}
-                paths.extend(
-                    cache / name
-                    for name in sorted(os.listdir(cache))
-                    if name.split(".")[0] not in stems
-                )
-            if not self.recursive_version_locations:
-                break
-            dirs[:] = [name for name in dirs if name != "__pycache__"]
+    def _list_location(self, location: str) -> list[tuple[str, str]]:
+        """(path, real path) of a location's files: top level only unless recursive;
+        sorted, sub-folders depth first (the order os.walk gives)."""
+        paths: list[tuple[str, str]] = []
+        self._walk(location, paths)
         return paths
+
+    def _walk(self, folder: str, paths: list[tuple[str, str]]) -> None:
+        if os.path.basename(folder) == "__pycache__":
+            return
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        real_folder = os.path.realpath(folder)
+        files: list[tuple[str, bool]] = []
+        dirs: list[tuple[str, bool]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append((entry.name, entry.is_symlink()))
+        files.sort()
+        dirs.sort()
+        prefix = os.path.join(folder, "")
+        real_prefix = os.path.join(real_folder, "")
+        for name, is_link in files:
+            path = prefix + name
+            paths.append((path, os.path.realpath(path) if is_link else real_prefix + name))
+        cache = os.path.join(folder, "__pycache__")
+        if self.sourceless and os.path.isdir(cache):
+            # compiled files whose source is gone still count in sourceless mode
+            stems = {name.split(".")[0] for name, _ in files}
+            for name in sorted(os.listdir(cache)):
+                if name.split(".")[0] not in stems:
+                    path = os.path.join(cache, name)
+                    paths.append((path, os.path.realpath(path)))
+        if not self.recursive_version_locations:
+            return
+        for name, is_link in dirs:
+            if not is_link and name != "__pycache__":  # os.walk does not follow links
+                self._walk(os.path.join(folder, name), paths)
 
     def _shadowed(self, path: Path) -> bool:
         """A .pyc beside its .py (or a .pyo beside either) is not read a second time."""
@@ -380,10 +408,30 @@ class ScriptDirectory:
     def graph(self) -> RevisionGraph:
         """The revision graph, built from the file headers on first use."""
         if self._graph is None:
-            from distill.scripts.header import read_header
-
-            self._graph = RevisionGraph(read_header(str(p)) for p in self.revision_files())
+            self._graph = self._read_graph()
         return self._graph
+
+    def _read_graph(self) -> RevisionGraph:
+        """Read every header (through the per-location caches) and build the graph."""
+        from distill.scripts.header_cache import HeaderCache
+
+        caches: dict[str, HeaderCache] = {}
+        # thousands of small objects and no cycles among them: the collector only costs
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            revisions = []
+            for location, path in self._located_revision_files():
+                cache = caches.get(location)
+                if cache is None:
+                    cache = caches[location] = HeaderCache(location)
+                revisions.append(cache.read(path))
+            for cache in caches.values():
+                cache.save()
+            return RevisionGraph(revisions)
+        finally:
+            if paused:
+                gc.enable()
 
     def _add_revision(self, revision: Revision) -> None:
         """Put a newly written revision into the cached graph."""
