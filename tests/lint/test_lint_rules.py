@@ -44,14 +44,16 @@ CASES = [
     Case(
         "rename-column",
         "mysql",
-        'op.alter_column("users", "name", new_column_name="full_name", existing_type=sa.String(50))',
+        'op.alter_column("users", "name", new_column_name="full_name", '
+        "existing_type=sa.String(50))",
         'op.add_column("users", sa.Column("full_name", sa.String(50)))',
     ),
     Case(
         "add-required-column",
         "sqlite",
         'op.add_column("users", sa.Column("age", sa.Integer(), nullable=False))',
-        'op.add_column("users", sa.Column("age", sa.Integer(), nullable=False, server_default="0"))',
+        'op.add_column("users", sa.Column("age", sa.Integer(), nullable=False, '
+        'server_default="0"))',
     ),
     Case(
         "set-not-null",
@@ -193,7 +195,12 @@ def test_an_allow_comment_without_a_reason_silences_nothing(project: Path) -> No
 
 
 def test_allow_comment_on_any_line_of_a_multi_line_call(project: Path) -> None:
-    body = 'op.drop_column(\n    "users",  # distill: allow drop-column -- unused since v2\n    "email",\n)'
+    body = (
+        "op.drop_column(\n"
+        '    "users",  # distill: allow drop-column -- unused since v2\n'
+        '    "email",\n'
+        ")"
+    )
     path = write_revision(project, body)
     assert "drop-column" not in rules(project, path, "sqlite")
 
