@@ -85,6 +85,13 @@ class Change:
     identifiers: tuple[str, ...] = ()  # names this change creates in the database
     detail: str = ""  # the SQL (or why it could not be read)
     named_by_convention: bool = False  # the name comes from the metadata's convention
+    op_index: int = 0  # which recorded op made it
+    statement: int = 0  # which statement of that op's SQL
+
+    @property
+    def statement_key(self) -> tuple[int, int]:
+        """Changes with one key are one statement sent to the database."""
+        return (self.op_index, self.statement)
 
     @property
     def is_ddl(self) -> bool:

@@ -66,11 +66,12 @@ def changes_from_ops(
     """The Changes a revision's recorded ops make, in order."""
     found: list[Change] = []
     context = _Opts(opts)
-    for entry in recorded:
+    for index, entry in enumerate(recorded):
         for change in _changes(entry.operation, entry.line, profile, dialect, context):
             found.append(
                 replace(
                     change,
+                    op_index=index,
                     in_autocommit=entry.in_autocommit,
                     batch=entry.batch_recreate is not None,
                     recreate=entry.batch_recreate or "auto",

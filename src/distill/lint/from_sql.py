@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from distill.lint.changes import Change, TypeShape
@@ -72,9 +73,11 @@ def changes_from_sql(sql: str, line: int, grammar: str | None) -> list[Change]:
     finally:
         quiet.setLevel(level)
     found: list[Change] = []
-    for statement in statements:
+    for index, statement in enumerate(statements):
         if statement is not None:
-            found.extend(_statement(statement, line, grammar))
+            found.extend(
+                replace(change, statement=index) for change in _statement(statement, line, grammar)
+            )
     return found
 
 

@@ -121,12 +121,15 @@ def check(facts: RevisionFacts) -> Iterator[Hit]:
 def _atomicity(facts: RevisionFacts) -> Iterator[Hit]:
     if facts.profile.atomic_ddl:
         return
-    ddl = [change for change in facts.changes if change.is_ddl]
-    if len(ddl) > 1:
+    statements: dict[tuple[int, int], int] = {}
+    for change in facts.changes:
+        if change.is_ddl:
+            statements.setdefault(change.statement_key, change.line)
+    if len(statements) > 1:
         yield Hit(
             "non-atomic-ddl",
-            ddl[1].line,
-            f"{len(ddl)} DDL operations in one revision on {facts.profile.label}, where "
+            list(statements.values())[1],
+            f"{len(statements)} DDL statements in one revision on {facts.profile.label}, where "
             "each commits on its own: a failure half-way leaves the first ones applied",
         )
 
