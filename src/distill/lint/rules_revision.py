@@ -30,6 +30,7 @@ RULES = (
         "warning",
         "write the downgrade, or declare the revision irreversible: `irreversible = True` at "
         "module level, or raise an exception named for it (e.g. NotReversible)",
+        file_level=True,
     ),
     Rule(
         "imports-app-code",
