@@ -273,3 +273,10 @@ def _lint(project: Path, body: str, dialect: str) -> list:  # type: ignore[type-
     from support.lint_project import lint
 
     return lint(project, write_revision(project, body), dialect)
+
+
+def test_an_allow_comment_naming_no_rule_is_reported(project: Path) -> None:
+    path = write_revision(project, with_allow('op.drop_table("users")', "drop-tabel"))
+    found = rules(project, path, "sqlite")
+    assert "drop-table" in found
+    assert "unknown-rule" in found

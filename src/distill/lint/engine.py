@@ -29,8 +29,14 @@ MULTIPLE_HEADS = Rule(
     'merge them: distill merge heads -m "merge <what the branches did>"',
 )
 
+UNKNOWN_RULE = Rule(
+    "unknown-rule",
+    "warning",
+    "name a rule as lint prints it in brackets, e.g. [drop-column]",
+)
+
 RULES: dict[str, Rule] = {rule.name: rule for module in _MODULES for rule in module.RULES} | {
-    MULTIPLE_HEADS.name: MULTIPLE_HEADS
+    rule.name: rule for rule in (MULTIPLE_HEADS, UNKNOWN_RULE)
 }
 
 
@@ -85,7 +91,7 @@ def lint_revision(
         source = read_source(Path(path).read_text(encoding="utf-8"), path)
         recording = _record(script, rev_id, dialect, opts)
     facts = _facts(rev_id, path, revision.doc, recording, source, profile, dialect, opts)
-    findings = [_finding(facts, hit) for hit in _hits(facts)]
+    findings = [_finding(facts, hit) for hit in (*_hits(facts), *_unknown_rules(source))]
     kept = [f for f in findings if not _silenced(f, source)]
     return sorted(kept, key=lambda finding: (finding.line, finding.rule))
 
@@ -146,6 +152,13 @@ def _hits(facts: RevisionFacts) -> Iterator[Hit]:
             if key not in seen:
                 seen.add(key)
                 yield hit
+
+
+def _unknown_rules(source: SourceFacts) -> Iterator[Hit]:
+    """Allow comments naming a rule that does not exist (a typo silences nothing)."""
+    for line, names in sorted(source.allows.items()):
+        for name in sorted(names - RULES.keys()):
+            yield Hit("unknown-rule", line, f"the allow comment names {name!r}, no lint rule")
 
 
 def _finding(facts: RevisionFacts, hit: Hit) -> Finding:

@@ -17,6 +17,8 @@ from distill.lint.changes import Change, TypeShape
 
 INSTALL_HINT = "install sqlglot to check raw SQL: pip install 'distill[lint]'"
 
+# functions whose value differs per row: a column added with one as its default has every
+# existing row written (now() and CURRENT_TIMESTAMP are fixed per transaction, so not here)
 VOLATILE_FUNCTIONS = re.compile(
     r"\b(clock_timestamp|random|gen_random_uuid|uuid_generate_v[14]|timeofday|nextval|"
     r"statement_timestamp|uuid|newid|rand)\s*\(",
