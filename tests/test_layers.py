@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "scripts": {"errors", "graph", "config"},
     "autogenerate": {"errors", "operations", "dialects", "config", "graph", "scripts"},
     "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
+    "lint": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},
     # compat serves alembic.command from command, and command turns compat on while
@@ -43,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "command": {
         "autogenerate",
+        "lint",
         "errors",
         "graph",
         "config",

@@ -370,3 +370,25 @@ def demo_cmd(ctx: click.Context, url: str | None, keep: bool) -> None:
     from distill.demo import run_demo
 
     _guard(ctx.obj, lambda: run_demo(url=url, keep=keep, quiet=ctx.obj.quiet))
+
+
+@_command("lint")
+@click.option("-r", "--rev-range", default=None, help="START:END instead of the pending ones.")
+@click.option("--all", "all_revisions", is_flag=True, help="Every revision of the history.")
+@click.option("--dialect", default=None, help="postgresql, mysql, mariadb or sqlite.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
+@click.pass_context
+def lint_cmd(
+    ctx: click.Context, rev_range: str | None, all_revisions: bool, dialect: str | None, fmt: str
+) -> None:
+    """Check revisions for changes that break, lock or fail; exit 1 on an error."""
+    from distill import command
+
+    failed: list[bool] = []
+
+    def run(cfg: Config) -> None:
+        failed.append(command.lint(cfg, rev_range, all_revisions, dialect, fmt).failed)
+
+    _run(ctx, run)
+    if any(failed):
+        sys.exit(1)

@@ -12,7 +12,10 @@ from distill import compat
 from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
     from distill.config import Config
+    from distill.lint import Finding, LintReport
     from distill.runtime.migrator import MigrationContext
     from distill.runtime.request import InspectFn, RunRequest
     from distill.scripts.directory import Script, ScriptDirectory
@@ -349,3 +352,113 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     from distill.runtime.request import CreateVersionTable, RunRequest
 
     _run_env(config, _script(config), RunRequest(CreateVersionTable(), as_sql=sql))
+
+
+def lint(
+    config: Config,
+    rev_range: str | None = None,
+    all_revisions: bool = False,
+    dialect: str | None = None,
+    fmt: str = "text",
+) -> LintReport:
+    """Check revisions for risky changes and print the findings; return the report.
+
+    By default the revisions pending on the configured database; `rev_range`
+    (`start:end`) or `all_revisions` pick others without connecting.
+    """
+    from distill.lint import lint_history
+    from distill.lint.formats import FORMATS, render
+
+    if fmt not in FORMATS:
+        raise DistillError(f"--format {fmt}: use one of {', '.join(FORMATS)}")
+    if rev_range is not None and all_revisions:
+        raise DistillError("lint takes -r START:END or --all, not both")
+    script = _script(config)
+    revisions, found_dialect, opts = _lint_target(config, script, rev_range, all_revisions)
+    if dialect is not None:
+        from distill.dialects.lint_profile import dialect_named
+
+        found_dialect = dialect_named(dialect)
+    if found_dialect is None:
+        raise DistillError(
+            "lint cannot tell the database: set sqlalchemy.url, or pass --dialect "
+            "postgresql|mysql|mariadb|sqlite"
+        )
+    with compat.alembic_names():
+        report = lint_history(script, revisions, found_dialect, opts)
+    messages = {rev: script.graph.revisions[rev].doc.strip().split("\n")[0] for rev in revisions}
+    colour = fmt == "text" and _is_terminal(config)
+    config.print_stdout(render(report, fmt, messages, colour))
+    return report
+
+
+def lint_file(
+    config: Config, path: str | os.PathLike[str], dialect: str | None = None
+) -> list[Finding]:
+    """The lint findings of one revision file (as `revision --autogenerate` wrote it)."""
+    from pathlib import Path
+
+    from distill.lint import lint_revision
+
+    script = _script(config)
+    wanted = Path(path).resolve()
+    rev_id = next(
+        (
+            rev
+            for rev, found in script.graph.revisions.items()
+            if Path(found.path).resolve() == wanted
+        ),
+        None,
+    )
+    if rev_id is None:
+        raise DistillError(f"{path} is not a revision file of this project's migration folder")
+    _, found_dialect, opts = _lint_target(config, script, None, True)
+    if dialect is not None or found_dialect is None:
+        from distill.dialects.lint_profile import dialect_named
+
+        found_dialect = dialect_named(dialect or "sqlite")
+    with compat.alembic_names():
+        return lint_revision(script, rev_id, found_dialect, opts)
+
+
+def _lint_target(
+    config: Config, script: ScriptDirectory, rev_range: str | None, all_revisions: bool
+) -> tuple[list[str], Dialect | None, dict[str, Any]]:
+    """The revisions to lint (run order), the database's dialect and env.py's options."""
+    from distill.runtime.request import Inspect, RunRequest
+
+    seen: dict[str, Any] = {}
+
+    def look(heads: tuple[str, ...], context: MigrationContext) -> None:
+        seen.update(heads=heads, dialect=context.dialect, opts=dict(context.opts))
+
+    graph = script.graph
+    if rev_range is None and not all_revisions:
+        _inspect(config, script, look)
+        steps = graph.upgrade_plan(list(seen["heads"]), "heads")
+        revisions = [step.revision for step in steps if step.revision and step.kind == "upgrade"]
+        return revisions, seen["dialect"], seen["opts"]
+    lower, upper = "base", "heads"
+    if rev_range is not None:
+        if ":" not in rev_range:
+            raise DistillError("lint -r needs a range: START:END, START: or :END")
+        lower, upper = (part.strip() for part in rev_range.split(":", 1))
+        lower, upper = lower or "base", upper or "heads"
+    revisions = list(reversed(graph.walk(upper, lower)))
+    import io
+
+    # env.py runs offline only to tell the dialect and options: its script goes nowhere
+    buffer, config.output_buffer = config.output_buffer, io.StringIO()
+    try:
+        _run_env(config, script, RunRequest(Inspect(look), as_sql=True))
+    except Exception:  # env.py may need what only a deployment has; the dialect can be given
+        seen.clear()
+    finally:
+        config.output_buffer = buffer
+    return revisions, seen.get("dialect"), seen.get("opts", {})
+
+
+def _is_terminal(config: Config) -> bool:
+    """Whether the config's stdout is a terminal (colour on)."""
+    isatty = getattr(config.stdout, "isatty", None)
+    return bool(isatty and isatty())
