@@ -270,6 +270,30 @@ def downgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None)
     _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag))
 
 
+@_command("test")
+@click.option("--url", default=None, help="An empty scratch database (default: a temporary file).")
+@click.option(
+    "--allow-configured-database",
+    is_flag=True,
+    help="Let --url name the configured database (it is migrated up and down).",
+)
+@click.pass_context
+def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: bool) -> None:
+    """Prove the history on a scratch database: up, down, up each revision; models at head."""
+
+    def prove(cfg: Config) -> None:
+        from distill.testing import CheckFailed, test_history
+
+        try:
+            test_history(cfg, url, allow_configured=allow_configured_database, say=click.echo)
+        except CheckFailed as failure:
+            click.echo(f"FAIL  {failure.report()}")
+            raise
+        click.echo("all checks passed")
+
+    _run(ctx, prove)
+
+
 @_relative_command("stamp")
 @click.argument("revisions", nargs=-1, required=True)
 @click.option("--sql", is_flag=True)

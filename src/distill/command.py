@@ -38,6 +38,16 @@ def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> No
         script.run_env()
 
 
+def script_directory(config: Config) -> ScriptDirectory:
+    """The project's migration folder (for distill.testing and other callers)."""
+    return _script(config)
+
+
+def run_env(config: Config, request: RunRequest, script: ScriptDirectory | None = None) -> None:
+    """Run the project's env.py for a prepared RunRequest (distill.testing uses it)."""
+    _run_env(config, script if script is not None else _script(config), request)
+
+
 def _inspect(config: Config, script: ScriptDirectory, callback: InspectFn) -> None:
     """Run env.py only to hand the database's revisions to `callback`; change nothing."""
     from distill.runtime.request import Inspect, RunRequest
