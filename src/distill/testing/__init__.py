@@ -8,15 +8,27 @@ raises CheckFailed naming the check, the revision and the schema difference.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError
-from distill.testing.checks import CheckFailed, Say
 
 if TYPE_CHECKING:
     from distill.config import Config
+    from distill.testing.checks import CheckFailed
 
 __all__ = ["CheckFailed", "test_history"]
+
+Say = Callable[[str], None]
+
+
+def __getattr__(name: str) -> Any:
+    """CheckFailed loads with the checks, so the pytest plugin's import stays light."""
+    if name == "CheckFailed":
+        from distill.testing.checks import CheckFailed
+
+        return CheckFailed
+    raise AttributeError(name)
 
 
 def _print(line: str) -> None:
