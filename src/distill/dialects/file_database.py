@@ -68,3 +68,12 @@ def is_database_file(path: str) -> bool:
     except sqlite3.DatabaseError:
         return False
     return True
+
+
+def table_names(path: str) -> list[str]:
+    """The tables of the database file `path`."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        rows = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        return sorted(str(row[0]) for row in rows)
