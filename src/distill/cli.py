@@ -250,24 +250,64 @@ def merge_cmd(
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
+@click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @click.pass_context
-def upgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
+def upgrade_cmd(
+    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag))
+    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup))
 
 
 @_relative_command("downgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
+@click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @click.pass_context
-def downgrade_cmd(ctx: click.Context, revision: str, sql: bool, tag: str | None) -> None:
+def downgrade_cmd(
+    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag))
+    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup))
+
+
+@_command("restore")
+@click.argument("path", required=False)
+@click.pass_context
+def restore_cmd(ctx: click.Context, path: str | None) -> None:
+    """Put the latest (or the named) backup of the SQLite database back."""
+    from distill import command
+
+    _run(ctx, lambda cfg: command.restore(cfg, path))
+
+
+@_command("test")
+@click.option("--url", default=None, help="An empty scratch database (default: a temporary file).")
+@click.option(
+    "--allow-configured-database",
+    is_flag=True,
+    help="Let --url name the configured database (it is migrated up and down).",
+)
+@click.pass_context
+def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: bool) -> None:
+    """Prove the history on a scratch database: up, down, up each revision; models at head."""
+
+    def prove(cfg: Config) -> None:
+        from distill.testing import CheckFailed, test_history
+
+        try:
+            test_history(cfg, url, allow_configured=allow_configured_database, say=click.echo)
+        except CheckFailed as failure:
+            click.echo(f"FAIL  {failure.report()}")
+            raise
+        click.echo("all checks passed")
+
+    _run(ctx, prove)
 
 
 @_relative_command("stamp")

@@ -6,7 +6,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from distill import compat
 from distill.errors import DatabaseNotAtHead, DistillError, RangeNotAllowed
@@ -39,6 +39,16 @@ def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> No
 
     with compat.alembic_names(), EnvironmentContext(config, script, request=request):
         script.run_env()
+
+
+def script_directory(config: Config) -> ScriptDirectory:
+    """The project's migration folder (for distill.testing and other callers)."""
+    return _script(config)
+
+
+def run_env(config: Config, request: RunRequest, script: ScriptDirectory | None = None) -> None:
+    """Run the project's env.py for a prepared RunRequest (distill.testing uses it)."""
+    _run_env(config, script if script is not None else _script(config), request)
 
 
 def _inspect(config: Config, script: ScriptDirectory, callback: InspectFn) -> None:
@@ -152,21 +162,37 @@ def _new_rev_id() -> str:
     return new_rev_id()
 
 
-def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
-    """Upgrade the database to a later revision."""
-    _migrate(config, revision, sql, tag, upgrading=True)
+def upgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    *,
+    backup: bool = False,
+) -> None:
+    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does)."""
+    _migrate(config, revision, sql, tag, upgrading=True, backup=backup)
 
 
-def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
-    """Revert the database to an earlier revision."""
+def downgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    *,
+    backup: bool = False,
+) -> None:
+    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does)."""
     if sql and ":" not in revision:
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
         )
-    _migrate(config, revision, sql, tag, upgrading=False)
+    _migrate(config, revision, sql, tag, upgrading=False, backup=backup)
 
 
-def _migrate(config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool) -> None:
+def _migrate(
+    config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool, backup: bool = False
+) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     from distill.runtime.request import Migrate, RunRequest
 
@@ -179,14 +205,45 @@ def _migrate(config: Config, revision: str, sql: bool, tag: str | None, upgradin
                 "online give one target such as head or a revision id"
             )
         starting_rev, revision = revision.split(":", 1)
+    direction: Literal["upgrade", "downgrade"] = "upgrade" if upgrading else "downgrade"
+    action = Migrate(direction, revision)
+    if backup and not sql:
+        from distill.runtime.backups import BackedUpMigrate, BackupSettings
+
+        if BackupSettings.of(config).enabled:
+            action = BackedUpMigrate(direction, revision, config)
     request = RunRequest(
-        Migrate("upgrade" if upgrading else "downgrade", revision),
+        action,
         as_sql=sql,
         starting_rev=starting_rev,
         destination_rev=revision,
         tag=tag,
     )
     _run_env(config, script, request)
+
+
+def restore(config: Config, path: str | None = None) -> None:
+    """Put the latest (or the named) backup of the SQLite database file back."""
+    from distill.dialects import file_database
+    from distill.runtime.backups import restore as put_back
+
+    script = _script(config)
+    found: list[str] = []
+
+    def locate(heads: tuple[str, ...], context: MigrationContext) -> None:
+        if context.connection is not None:
+            found.append(str(context.connection.engine.url.render_as_string(False)))
+
+    _inspect(config, script, locate)
+    database = file_database.database_file(found[0]) if found else None
+    if database is None:
+        raise DistillError(
+            "restore puts back the copies distill takes of SQLite database files; this "
+            "database is not one: restore it with the tool of your backup_command"
+        )
+    known = set(script.graph.revisions)
+    kept = put_back(config, database, known, path)
+    config.print_stdout(f"Restored {database}; the replaced database is kept at {kept}")
 
 
 def stamp(
