@@ -22,6 +22,7 @@ from sqlalchemy.util import immutabledict
 
 from distill.dialects.alteration import ColumnAlteration
 from distill.dialects.base import DialectImpl
+from distill.dialects.builtin_errors import InvalidArgument, NotInBatchMode
 from distill.dialects.copy_and_move import copy_and_move
 from distill.dialects.ddl import sorted_constraints
 from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
@@ -135,7 +136,7 @@ def _placement(insert_before: str | None, insert_after: str | None) -> dict[str,
 
 
 def _does_not_apply(method: str) -> DistillError:
-    return DistillError(
+    return NotInBatchMode(
         f"The {method} method does not apply to a batch table alter operation; call "
         f"op.{method}(...) outside the `with op.batch_alter_table(...)` block"
     )
@@ -348,7 +349,7 @@ def batch_alter_table(
 ) -> Iterator[BatchOperations]:
     """Yield a BatchOperations for `table_name`; apply what it collected when the block ends."""
     if recreate not in ("auto", "always", "never"):
-        raise DistillError(
+        raise InvalidArgument(
             f"batch_alter_table({table_name!r}): recreate may be one of 'auto', 'always', or "
             f"'never', not {recreate!r}"
         )

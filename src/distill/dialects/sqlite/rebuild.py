@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from distill.dialects.base import DialectImpl
+from distill.dialects.builtin_errors import NoSuchTable
 from distill.dialects.copy_and_move import create_table_statements, named_table
 from distill.dialects.ddl import ColumnRename, RenameTable
 from distill.dialects.refusals import refusal_reason
@@ -64,7 +65,10 @@ class _SQLiteRebuild(RebuildChecks):
         source: sa.Table | None,
     ) -> None:
         if stored_table_sql(self.connection, self.name, self.schema) is None:
-            raise DistillError(f"{self.where}: table {self.label} does not exist")
+            raise NoSuchTable(
+                f"{self.where}: table {self.label} does not exist; check the table name "
+                "(and schema=)"
+            )
         enforced = bool(self.scalar("PRAGMA foreign_keys"))
         switched_off = False
         if enforced:
