@@ -21,10 +21,11 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.util import immutabledict
 
 from distill.dialects.alteration import ColumnAlteration
-from distill.dialects.base import DialectImpl
-from distill.dialects.builtin_errors import InvalidArgument, NotInBatchMode
+from distill.dialects.base import DialectImpl, constraint_kind
+from distill.dialects.builtin_errors import ConstraintNameMissing, InvalidArgument, NotInBatchMode
 from distill.dialects.copy_and_move import copy_and_move
 from distill.dialects.ddl import sorted_constraints
+from distill.dialects.table_definition import name_of
 from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations
@@ -127,6 +128,10 @@ class _Recorder:
     def rename_table(self, *args: Any, **kw: Any) -> None:
         """Not in batch mode."""
         raise _does_not_apply("rename_table")
+
+
+def _single_column_fk(constraint: sa.Constraint) -> bool:
+    return isinstance(constraint, sa.ForeignKeyConstraint) and len(constraint.elements) == 1
 
 
 def _placement(insert_before: str | None, insert_after: str | None) -> dict[str, str]:
@@ -440,6 +445,8 @@ class _Batch:
         if self.impl.as_sql and self.copy_from is None:
             return False  # Alembic's rule alone: nothing could be recreated from here
         inline = bool(call.kw.get("inline_references"))
+        if self._separate_constraints(column, inline):
+            return True  # Alembic's rule: they go into the recreated table, by name
         if self.impl.can_rebuild_table:
             return self.impl.add_column_needs_rebuild(column, inline_references=inline)
         # without a rebuild of its own, a constraint ADD COLUMN cannot write inline
@@ -451,6 +458,22 @@ class _Batch:
             and not self.impl.inline_in_add_column(c, inline)
             for c in (sorted_constraints(table) if table is not None else [])
         )
+
+    def _separate_constraints(self, column: sa.Column[Any], inline: bool) -> list[sa.Constraint]:
+        """The constraints of an added column that Alembic adds on their own, after the
+        column (all but a single-column foreign key with inline_references=True); a backend
+        that cannot ALTER constraints gets them in a recreated table instead."""
+        if self.impl.can_alter_constraints:
+            return []
+        table = column.table if isinstance(column.table, sa.Table) else None
+        return [
+            constraint
+            for constraint in (sorted_constraints(table) if table is not None else [])
+            if not isinstance(constraint, sa.PrimaryKeyConstraint)
+            and not getattr(constraint, "_type_bound", False)
+            and self.impl.creates(constraint)
+            and not (inline and _single_column_fk(constraint))
+        ]
 
     # --- applying ---
 
@@ -603,6 +626,14 @@ def _applies(method: str) -> Callable[[Callable[..., None]], Callable[..., None]
 @_applies("add_column")
 def _apply_add_column(batch: _Batch, rebuild: TableRebuild, call: _Call) -> None:
     column: sa.Column[Any] = call.args[1]
+    for constraint in batch._separate_constraints(column, bool(call.kw.get("inline_references"))):
+        if name_of(constraint) is None:
+            raise ConstraintNameMissing(
+                f"Constraint must have a name: {batch.where} adds column {column.name!r} with "
+                f"a {constraint_kind(constraint)} constraint, which goes into the recreated "
+                "table under its name; name it (name=... or a naming convention on "
+                "target_metadata), or pass inline_references=True for a single-column key"
+            )
     before, after = batch.recorder.positions.get(column.name, (None, None))
     rebuild.add_column(column, insert_before=before, insert_after=after)
 
