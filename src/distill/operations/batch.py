@@ -541,7 +541,19 @@ class _Batch:
         aliases: dict[str, str] = {}
         remaining: list[_Call] = []
         native = self.copy_from is None and self.impl.can_rename_column
+        dropped: set[str] = set()
         for call in calls:
+            if call.method == "drop_column":
+                column_arg = call.args[1]
+                dropped.add(str(getattr(column_arg, "name", column_arg)).casefold())
+            if (
+                call.method == "alter_column"
+                and call.args[0].changes_name
+                and str(call.args[0].new_column_name).casefold() in dropped
+            ):
+                # the name is free only once the batch's drop is done: from here on the
+                # renames happen in the rebuild, in the batch's order
+                native = False
             if call.method == "alter_column" and native:
                 alteration: ColumnAlteration = call.args[0]
                 column = aliases.get(alteration.column_name.casefold(), alteration.column_name)
@@ -610,7 +622,12 @@ class _Batch:
             known_indexes=known_indexes,
             casts_types=self.impl.rebuild_casts_types,
         )
-        for call in calls:
+        # Alembic builds the batch's indexes on the finished table, so an index may name
+        # a column the batch adds later on
+        indexes = ("create_index", "drop_index")
+        for call in [c for c in calls if c.method not in indexes] + [
+            c for c in calls if c.method in indexes
+        ]:
             _APPLY[call.method](self, rebuild, call)
         return rebuild
 

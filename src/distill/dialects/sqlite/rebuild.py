@@ -280,15 +280,18 @@ class _SQLiteRebuild(RebuildChecks):
 
     def _recreate_indexes(self, rebuild: TableRebuild, stored: list[tuple[str, str]]) -> None:
         added = {name.casefold() for name, entry in rebuild.indexes.items() if entry.added}
+        final = rebuild.new_table(name=self.name)
+        # a column dropped and added again in the same batch keeps its indexes (as in
+        # Alembic, which recreates every index whose columns the new table has)
+        gone = rebuild.dropped_columns - {column.name.casefold() for column in final.columns}
         for name, sql in stored:
             folded = name.casefold()
             if folded in rebuild.dropped_indexes or folded in added:
                 continue
             body = sql[sql.find("(") :]
-            if rebuild.dropped_columns & referenced_names(body):
+            if gone & referenced_names(body):
                 continue  # an index on a dropped column goes with it
             self._recreate("index", name, sql)
-        final = rebuild.new_table(name=self.name)
         for index in rebuild.final_indexes(final):
             if str(index.name).casefold() in added:
                 self.impl.execute(sa.schema.CreateIndex(index))
