@@ -3,10 +3,13 @@
 import json
 
 from alembic import context
-from sqlalchemy import engine_from_config, event, pool
+from sqlalchemy import MetaData, engine_from_config, event, pool
 
 config = context.config
 options = json.loads(config.get_main_option("realworld.configure") or "{}")
+# a naming convention for target_metadata, which JSON cannot carry as a MetaData
+convention = options.pop("target_naming_convention", None)
+target_metadata = MetaData(naming_convention=convention) if convention else None
 
 engine = engine_from_config(
     config.get_section(config.config_ini_section) or {},
@@ -24,6 +27,6 @@ if config.get_main_option("realworld.sqlite_foreign_keys") == "true":
 
 
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=None, **options)
+    context.configure(connection=connection, target_metadata=target_metadata, **options)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,13 +1,17 @@
 """SQLite: batch add_column of a column with a ForeignKey under a naming convention.
 
 A pattern the "real projects" issue reported (mlflow-style batches with
-naming_convention={"fk": ...}).
+naming_convention={"fk": ...}). With the convention on target_metadata, Alembic recreates
+the table with a table-level CONSTRAINT fk_child_parent_id_parent ... ON DELETE SET NULL;
+without one, it refuses the unnamed key with ValueError("Constraint must have a name").
 """
 
 BACKENDS = ("sqlite", "postgresql")
-PREAMBLE = """
-NAMING = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
-"""
+CONFIGURE = {
+    "target_naming_convention": {
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
+    }
+}
 REVISIONS = [
     (
         "r1",
@@ -20,8 +24,10 @@ REVISIONS = [
     (
         "r2",
         """
-        with op.batch_alter_table("child", naming_convention=NAMING) as batch_op:
-            batch_op.add_column(sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id")))
+        with op.batch_alter_table("child") as batch_op:
+            batch_op.add_column(
+                sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", ondelete="SET NULL"))
+            )
         """,
         "",
     ),

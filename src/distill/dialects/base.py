@@ -29,6 +29,7 @@ from distill.dialects.alteration import (
     check_alteration,
     type_constraints,
 )
+from distill.dialects.builtin_errors import WrongArgumentType
 from distill.dialects.ddl import (
     AddColumn,
     ColumnNullable,
@@ -197,7 +198,7 @@ class DialectImpl(RunHooks):
             statement = sa.text(statement)
         if params and self.as_sql:
             # Alembic's wording (a TypeError there), with the where and the how
-            raise DistillError(
+            raise WrongArgumentType(
                 f"SQL parameters not allowed with as_sql (offline --sql mode): {params!r} "
                 f"for `{first_line(statement)}`; a script has nowhere to send them. Write "
                 "the values into the statement (op.inline_literal(), or .values() with "
@@ -627,12 +628,12 @@ def _checked_rows(
 ) -> list[dict[str, Any]]:
     where = f"bulk_insert({table.name!r}, ...)"
     if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
-        raise DistillError(f"{where}: rows must be a list of dicts, got {type(rows).__name__}")
+        raise WrongArgumentType(f"{where}: rows must be a list of dicts, got {type(rows).__name__}")
     rows = list(rows)
     columns = set(table.c.keys())
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
-            raise DistillError(
+            raise WrongArgumentType(
                 f"{where}: row {number} is a {type(row).__name__}; each row must be a dict "
                 "of column name to value"
             )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from distill.dialects.builtin_errors import NoSuchTable
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def reflected_column(
     try:
         columns = sa.inspect(connection).get_columns(table_name, schema=schema)
     except sa.exc.NoSuchTableError:
-        raise DistillError(
+        raise NoSuchTable(
             f"{prefix}table {label} does not exist; check the table name (and schema=)"
         ) from None
     for column in columns:

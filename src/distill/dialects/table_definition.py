@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
+from distill.dialects.builtin_errors import NoSuchColumn
 from distill.dialects.sql_text import normalized, referenced_names, rename_identifiers
 from distill.errors import DistillError
 
@@ -154,7 +155,7 @@ class TableDefinition:
         if alias is not None and alias.casefold() != folded:
             return self.key_for(alias)
         names = ", ".join(self.columns[key].name for key in self.order)
-        raise DistillError(
+        raise NoSuchColumn(
             f"table {self.label} has no column {name!r} (its columns: {names}); check the "
             "column name"
         )

@@ -12,6 +12,11 @@ from sqlalchemy.types import TypeEngine
 
 from distill.dialects.alteration import ColumnAlteration
 from distill.dialects.base import constraint_kind
+from distill.dialects.builtin_errors import (
+    ConstraintNameMissing,
+    NoSuchConstraint,
+    NoSuchIndex,
+)
 from distill.dialects.sql_text import normalized
 from distill.dialects.table_definition import (
     Entry,
@@ -129,7 +134,7 @@ class TableRebuild(TableDefinition):
         """Add a constraint (batch mode wants it named); a primary key replaces the table's."""
         unnamed = name_of(constraint) is None
         if require_name and unnamed and not isinstance(constraint, sa.PrimaryKeyConstraint):
-            raise DistillError(
+            raise ConstraintNameMissing(
                 f"Constraint must have a name: batch mode on table {self.label} recreates the "
                 f"table, and a {constraint_kind(constraint)} constraint without a name cannot "
                 "be told apart later; pass a name (or configure a naming convention)"
@@ -144,9 +149,10 @@ class TableRebuild(TableDefinition):
         """Drop a constraint by its name."""
         name = name_of(constraint)
         if name is None:
-            raise DistillError(
-                f"drop_constraint on table {self.label}: a constraint is dropped by its name, "
-                "and none was given"
+            raise ConstraintNameMissing(
+                f"Constraint must have a name: drop_constraint on table {self.label} drops a "
+                "constraint by its name, and none was given; pass the name (for an unnamed "
+                "constraint, batch_alter_table(..., naming_convention={...}) names it)"
             )
         if self.primary_key is not None and same_name(self.primary_key.name, name):
             for key in self.primary_key.keys:
@@ -165,7 +171,7 @@ class TableRebuild(TableDefinition):
                     return
         if missing_ok or getattr(constraint, "_type_bound", False):
             return
-        raise DistillError(self._no_such_constraint(name))
+        raise NoSuchConstraint(self._no_such_constraint(name))
 
     def _no_such_constraint(self, name: str) -> str:
         named = sorted(
@@ -214,7 +220,7 @@ class TableRebuild(TableDefinition):
         if missing_ok:
             return
         names = ", ".join(sorted(self.indexes)) or "none"
-        raise DistillError(
+        raise NoSuchIndex(
             f"No such index: '{name}' on table {self.label} (its indexes: {names}); check "
             "the index name"
         )

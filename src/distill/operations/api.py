@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.schema import SchemaItem
 from sqlalchemy.util import immutabledict
 
+from distill.dialects.builtin_errors import InvalidArgument
 from distill.dialects.ddl import InlineLiteral, inline_literal
 from distill.errors import DistillError
 from distill.operations.ops import (
@@ -167,7 +168,7 @@ class Operations:
             if implementation is not None:
                 return implementation(self, operation)
         name = type(operation).__name__
-        raise DistillError(
+        raise InvalidArgument(
             f"no implementation is registered for {name}; decorate a function "
             f"fn(operations, operation) with @Operations.implementation_for({name})"
         )

@@ -21,9 +21,11 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.util import immutabledict
 
 from distill.dialects.alteration import ColumnAlteration
-from distill.dialects.base import DialectImpl
+from distill.dialects.base import DialectImpl, constraint_kind
+from distill.dialects.builtin_errors import ConstraintNameMissing, InvalidArgument, NotInBatchMode
 from distill.dialects.copy_and_move import copy_and_move
 from distill.dialects.ddl import sorted_constraints
+from distill.dialects.table_definition import name_of
 from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 from distill.operations.api import MigrationContextLike, Operations
@@ -128,6 +130,10 @@ class _Recorder:
         raise _does_not_apply("rename_table")
 
 
+def _single_column_fk(constraint: sa.Constraint) -> bool:
+    return isinstance(constraint, sa.ForeignKeyConstraint) and len(constraint.elements) == 1
+
+
 def _placement(insert_before: str | None, insert_after: str | None) -> dict[str, str]:
     """The insert_before / insert_after options given, as the keywords ops carry them in."""
     given = dict(zip(_PLACEMENT, (insert_before, insert_after), strict=True))
@@ -135,7 +141,7 @@ def _placement(insert_before: str | None, insert_after: str | None) -> dict[str,
 
 
 def _does_not_apply(method: str) -> DistillError:
-    return DistillError(
+    return NotInBatchMode(
         f"The {method} method does not apply to a batch table alter operation; call "
         f"op.{method}(...) outside the `with op.batch_alter_table(...)` block"
     )
@@ -348,7 +354,7 @@ def batch_alter_table(
 ) -> Iterator[BatchOperations]:
     """Yield a BatchOperations for `table_name`; apply what it collected when the block ends."""
     if recreate not in ("auto", "always", "never"):
-        raise DistillError(
+        raise InvalidArgument(
             f"batch_alter_table({table_name!r}): recreate may be one of 'auto', 'always', or "
             f"'never', not {recreate!r}"
         )
@@ -439,6 +445,8 @@ class _Batch:
         if self.impl.as_sql and self.copy_from is None:
             return False  # Alembic's rule alone: nothing could be recreated from here
         inline = bool(call.kw.get("inline_references"))
+        if self._separate_constraints(column, inline):
+            return True  # Alembic's rule: they go into the recreated table, by name
         if self.impl.can_rebuild_table:
             return self.impl.add_column_needs_rebuild(column, inline_references=inline)
         # without a rebuild of its own, a constraint ADD COLUMN cannot write inline
@@ -450,6 +458,22 @@ class _Batch:
             and not self.impl.inline_in_add_column(c, inline)
             for c in (sorted_constraints(table) if table is not None else [])
         )
+
+    def _separate_constraints(self, column: sa.Column[Any], inline: bool) -> list[sa.Constraint]:
+        """The constraints of an added column that Alembic adds on their own, after the
+        column (all but a single-column foreign key with inline_references=True); a backend
+        that cannot ALTER constraints gets them in a recreated table instead."""
+        if self.impl.can_alter_constraints:
+            return []
+        table = column.table if isinstance(column.table, sa.Table) else None
+        return [
+            constraint
+            for constraint in (sorted_constraints(table) if table is not None else [])
+            if not isinstance(constraint, sa.PrimaryKeyConstraint)
+            and not getattr(constraint, "_type_bound", False)
+            and self.impl.creates(constraint)
+            and not (inline and _single_column_fk(constraint))
+        ]
 
     # --- applying ---
 
@@ -517,7 +541,19 @@ class _Batch:
         aliases: dict[str, str] = {}
         remaining: list[_Call] = []
         native = self.copy_from is None and self.impl.can_rename_column
+        dropped: set[str] = set()
         for call in calls:
+            if call.method == "drop_column":
+                column_arg = call.args[1]
+                dropped.add(str(getattr(column_arg, "name", column_arg)).casefold())
+            if (
+                call.method == "alter_column"
+                and call.args[0].changes_name
+                and str(call.args[0].new_column_name).casefold() in dropped
+            ):
+                # the name is free only once the batch's drop is done: from here on the
+                # renames happen in the rebuild, in the batch's order
+                native = False
             if call.method == "alter_column" and native:
                 alteration: ColumnAlteration = call.args[0]
                 column = aliases.get(alteration.column_name.casefold(), alteration.column_name)
@@ -586,7 +622,12 @@ class _Batch:
             known_indexes=known_indexes,
             casts_types=self.impl.rebuild_casts_types,
         )
-        for call in calls:
+        # Alembic builds the batch's indexes on the finished table, so an index may name
+        # a column the batch adds later on
+        indexes = ("create_index", "drop_index")
+        for call in [c for c in calls if c.method not in indexes] + [
+            c for c in calls if c.method in indexes
+        ]:
             _APPLY[call.method](self, rebuild, call)
         return rebuild
 
@@ -602,6 +643,14 @@ def _applies(method: str) -> Callable[[Callable[..., None]], Callable[..., None]
 @_applies("add_column")
 def _apply_add_column(batch: _Batch, rebuild: TableRebuild, call: _Call) -> None:
     column: sa.Column[Any] = call.args[1]
+    for constraint in batch._separate_constraints(column, bool(call.kw.get("inline_references"))):
+        if name_of(constraint) is None:
+            raise ConstraintNameMissing(
+                f"Constraint must have a name: {batch.where} adds column {column.name!r} with "
+                f"a {constraint_kind(constraint)} constraint, which goes into the recreated "
+                "table under its name; name it (name=... or a naming convention on "
+                "target_metadata), or pass inline_references=True for a single-column key"
+            )
     before, after = batch.recorder.positions.get(column.name, (None, None))
     rebuild.add_column(column, insert_before=before, insert_after=after)
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement, TextClause
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from distill.dialects.builtin_errors import WrongArgumentType
 from distill.errors import DistillError
 
 # Name given to the stand-in table of an index whose table is unknown (drop_index).
@@ -211,7 +212,7 @@ def build_generic_constraint(
     """A constraint known by its name and kind only, as drop_constraint needs it."""
     if type_ not in CONSTRAINT_TYPES:
         kinds = ", ".join(repr(kind) for kind in CONSTRAINT_TYPES)
-        raise DistillError(
+        raise WrongArgumentType(
             f"drop_constraint({name!r}, {table_name!r}, type_={type_!r}): type_ must be "
             f"one of {kinds}"
         )

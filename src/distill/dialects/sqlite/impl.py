@@ -24,6 +24,7 @@ from distill.dialects.run_hooks import DDLTransactions
 from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
 from distill.dialects.sqlite.stored_schema import reflect_table
 from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
+from distill.dialects.table_definition import name_of
 from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
 
@@ -66,10 +67,27 @@ class SQLiteImpl(DialectImpl):
         return sqlite_ddl_transactions(connection)
 
     def inline_in_add_column(self, constraint: sa.Constraint, inline_references: bool) -> bool:
-        """REFERENCES and CHECK go into the column: SQLite has no ADD CONSTRAINT."""
+        """REFERENCES and CHECK go into the column: SQLite has no ADD CONSTRAINT.
+
+        Reflection reads neither the name nor the ON DELETE / ON UPDATE / DEFERRABLE of a
+        REFERENCES clause written on a column, so a foreign key with any of them makes the
+        table be rebuilt, with a table-level CONSTRAINT that reflects back as created
+        (offline, where nothing can be rebuilt, the clause stays on the column).
+        """
         if isinstance(constraint, sa.CheckConstraint):
             return True
-        return isinstance(constraint, sa.ForeignKeyConstraint) and len(constraint.elements) == 1
+        if not isinstance(constraint, sa.ForeignKeyConstraint) or len(constraint.elements) != 1:
+            return False
+        if inline_references or self.as_sql or not self.can_rebuild_table:
+            return True
+        options = (
+            constraint.ondelete,
+            constraint.onupdate,
+            constraint.deferrable,
+            constraint.initially,
+            constraint.match,
+        )
+        return name_of(constraint) is None and all(option is None for option in options)
 
     # --- directives SQLite can only partly ALTER ---
 

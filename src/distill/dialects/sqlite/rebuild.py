@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from distill.dialects.base import DialectImpl
+from distill.dialects.builtin_errors import NoSuchTable
 from distill.dialects.copy_and_move import create_table_statements, named_table
 from distill.dialects.ddl import ColumnRename, RenameTable
 from distill.dialects.refusals import refusal_reason
@@ -64,7 +65,10 @@ class _SQLiteRebuild(RebuildChecks):
         source: sa.Table | None,
     ) -> None:
         if stored_table_sql(self.connection, self.name, self.schema) is None:
-            raise DistillError(f"{self.where}: table {self.label} does not exist")
+            raise NoSuchTable(
+                f"{self.where}: table {self.label} does not exist; check the table name "
+                "(and schema=)"
+            )
         enforced = bool(self.scalar("PRAGMA foreign_keys"))
         switched_off = False
         if enforced:
@@ -276,15 +280,18 @@ class _SQLiteRebuild(RebuildChecks):
 
     def _recreate_indexes(self, rebuild: TableRebuild, stored: list[tuple[str, str]]) -> None:
         added = {name.casefold() for name, entry in rebuild.indexes.items() if entry.added}
+        final = rebuild.new_table(name=self.name)
+        # a column dropped and added again in the same batch keeps its indexes (as in
+        # Alembic, which recreates every index whose columns the new table has)
+        gone = rebuild.dropped_columns - {column.name.casefold() for column in final.columns}
         for name, sql in stored:
             folded = name.casefold()
             if folded in rebuild.dropped_indexes or folded in added:
                 continue
             body = sql[sql.find("(") :]
-            if rebuild.dropped_columns & referenced_names(body):
+            if gone & referenced_names(body):
                 continue  # an index on a dropped column goes with it
             self._recreate("index", name, sql)
-        final = rebuild.new_table(name=self.name)
         for index in rebuild.final_indexes(final):
             if str(index.name).casefold() in added:
                 self.impl.execute(sa.schema.CreateIndex(index))

@@ -42,6 +42,10 @@ class ColumnSQL:
     generated: tuple[str, bool] | None = None  # (expression, stored)
     deferrable: bool | None = None  # of a REFERENCES clause written on the column
     initially: str | None = None
+    # CONSTRAINT <name> written on the column before REFERENCES / UNIQUE (reflection
+    # reads no name there)
+    references_name: str | None = None
+    unique_name: str | None = None
 
 
 @dataclass
@@ -89,12 +93,23 @@ def _parse_column(sql: str, tokens: list[Token]) -> ColumnSQL:
         index += 1
     if index > 1:
         column.declared_type = sql[tokens[1].start : tokens[index - 1].end]
+    name: str | None = None  # of the column constraint being read
     while index < len(tokens):
         keyword = tokens[index].keyword
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if tokens[index].text == "(":
             index = matching_paren(tokens, index) + 1
             continue
+        if keyword == "CONSTRAINT" and following is not None:
+            name = following.identifier or following.text
+            index += 2
+            continue
+        if keyword == "REFERENCES":
+            column.references_name, name = name, None
+        elif keyword == "UNIQUE":
+            column.unique_name, name = name, None
+        elif keyword in ("PRIMARY", "CHECK", "NOT", "NULL", "DEFAULT", "COLLATE", "GENERATED"):
+            name = None
         if keyword == "COLLATE" and following is not None:
             column.collation = following.identifier or following.text
             index += 2
@@ -209,6 +224,7 @@ def reflect_table(
             **kwargs,
         )
     _complete_foreign_keys(connection, table, parsed)
+    _complete_unique_constraints(table, parsed)
     return table
 
 
@@ -227,7 +243,8 @@ def _complete_column(info: dict[str, Any], declared: ColumnSQL) -> None:
 
 
 def _complete_foreign_keys(connection: sa.Connection, table: sa.Table, parsed: TableSQL) -> None:
-    """ON DELETE / ON UPDATE / DEFERRABLE that reflection leaves out of inline REFERENCES."""
+    """ON DELETE / ON UPDATE / DEFERRABLE and the name that reflection leaves out of a
+    REFERENCES clause written on a column."""
     groups: dict[int, dict[str, Any]] = {}
     for row in connection.execute(sa.text(pragma("foreign_key_list", table.schema, table.name))):
         group = groups.setdefault(
@@ -253,8 +270,23 @@ def _complete_foreign_keys(connection: sa.Connection, table: sa.Table, parsed: T
             if constraint.onupdate is None and group["on_update"] not in (None, "NO ACTION"):
                 constraint.onupdate = str(group["on_update"])
             break
-        if len(local) == 1 and constraint.deferrable is None:
-            declared = parsed.columns.get(local[0])
-            if declared is not None and declared.deferrable is not None:
-                constraint.deferrable = declared.deferrable
-                constraint.initially = declared.initially
+        declared = parsed.columns.get(local[0]) if len(local) == 1 else None
+        if declared is None:
+            continue
+        if constraint.deferrable is None and declared.deferrable is not None:
+            constraint.deferrable = declared.deferrable
+            constraint.initially = declared.initially
+        if constraint.name is None and declared.references_name:
+            constraint.name = declared.references_name
+
+
+def _complete_unique_constraints(table: sa.Table, parsed: TableSQL) -> None:
+    """The names of UNIQUE constraints written on a column, which reflection leaves out."""
+    for constraint in table.constraints:
+        if not isinstance(constraint, sa.UniqueConstraint) or constraint.name is not None:
+            continue
+        if len(constraint.columns) != 1:
+            continue
+        declared = parsed.columns.get(next(iter(constraint.columns)).name.casefold())
+        if declared is not None and declared.unique_name:
+            constraint.name = declared.unique_name
