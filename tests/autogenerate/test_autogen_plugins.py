@@ -103,11 +103,6 @@ def test_enum_plugin_autogenerates_as_under_alembic(new_database: DatabaseFactor
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="alembic-utils imports every module of its own, and its testbase reads "
-    "alembic.command.check, which distill.command gains with the CLI wiring of check",
-)
 def test_entity_plugin_autogenerates_as_under_alembic(new_database: DatabaseFactory) -> None:
     expected = _probe("alembic", new_database("postgresql"), "entities")
     actual = _probe("distill", new_database("postgresql"), "entities")

@@ -40,7 +40,7 @@ _LAZY = {
     "produce_migrations": "distill.autogenerate.api",
     "render_python_code": "distill.autogenerate.api",
     "render_op_text": "distill.autogenerate.api",
-    "RevisionContext": "distill.autogenerate.api",
+    "RevisionContext": "distill.autogenerate.revision_context",
     "rename_candidates": "distill.autogenerate.api",
     "RenameCandidate": "distill.autogenerate.renames",
     "Renames": "distill.autogenerate.renames",

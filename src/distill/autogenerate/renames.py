@@ -106,6 +106,17 @@ class Renames:
                 tables[(None, old)] = new
         return cls(tables, columns)
 
+    def adding(self, candidates: Iterable[RenameCandidate]) -> Renames:
+        """These renames and the confirmed candidates."""
+        tables = dict(self.tables)
+        columns = dict(self.columns)
+        for candidate in candidates:
+            if candidate.kind == "table":
+                tables[(candidate.schema, candidate.old)] = candidate.new
+            else:
+                columns[(candidate.schema, candidate.table, candidate.old)] = candidate.new
+        return Renames(tables, columns)
+
     def table(self, schema: str | None, name: str) -> str | None:
         """The confirmed new name of table `name`, if any."""
         return self.tables.get((schema, name)) or (

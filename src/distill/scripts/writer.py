@@ -140,6 +140,28 @@ def say(message: str, *, quiet: bool = False, stdout: TextIO | None = None) -> N
         write_text(_stream(stdout), message + "\n")
 
 
+# -- imports --------------------------------------------------------------------------------
+
+
+def _import_key(line: str) -> tuple[int, str, str]:
+    """isort's order: `import x` lines before `from x import y`, by module, case-blind."""
+    words = line.split()
+    module = words[1] if len(words) > 1 else line
+    return (0 if words[:1] == ["import"] else 1, module.lower(), line)
+
+
+def import_block(*chunks: str | None) -> str:
+    """Import lines (each chunk one or more lines) as one sorted block without repeats.
+
+    script.py.mako writes `import sqlalchemy as sa` and autogenerate's imports through
+    it, so the new file's imports pass isort and ruff's default rules.
+    """
+    lines = {
+        line.strip() for chunk in chunks if chunk for line in chunk.splitlines() if line.strip()
+    }
+    return "\n".join(sorted(lines, key=_import_key))
+
+
 # -- templates ------------------------------------------------------------------------------
 
 
@@ -345,6 +367,7 @@ def write_revision(
         "depends_on": dependencies[0] if len(dependencies) == 1 else (dependencies or None),
         "create_date": date,
         "comma": comma,
+        "import_block": import_block,
         "message": message if message is not None else "empty message",
     }
     with status(f"Generating {path.absolute()}", quiet=quiet, stdout=stdout):

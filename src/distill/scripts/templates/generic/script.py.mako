@@ -1,4 +1,6 @@
-"""${message}
+<%!
+    from distill.scripts.writer import import_block
+%>"""${message}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
@@ -7,10 +9,7 @@ Create Date: ${create_date}
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-% if imports:
-${imports}
-% endif
+${import_block("import sqlalchemy as sa", imports)}
 
 from distill import op
 

@@ -1,4 +1,6 @@
 <%!
+    from distill.scripts.writer import import_block
+
     def database_names(config):
         """The names listed in the `databases` option of the config."""
         text = config.get_main_option("databases", "") or ""
@@ -12,10 +14,7 @@ Create Date: ${create_date}
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-% if imports:
-${imports}
-% endif
+${import_block("import sqlalchemy as sa", imports)}
 
 from distill import op
 

@@ -1,0 +1,159 @@
+"""`distill revision --autogenerate` and `distill check` through the real CLI, the way
+the SQLModel tutorial uses them, on SQLite, PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from support.autogen import ruff_check
+from support.cli_project import (
+    assert_one_line_failure,
+    distill,
+    new_project,
+    ok,
+    tables,
+    versions,
+)
+
+SQLMODEL_MODELS = '''\
+"""The tutorial's models."""
+
+from sqlmodel import Field, SQLModel
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    email: str
+{user_extra}
+
+class Post(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    price: float
+'''
+
+
+def write_models(project: Path, text: str) -> None:
+    """models.py in the project, and env.py handing its metadata to distill."""
+    (project / "models.py").write_text(text)
+    env = project / "migrations" / "env.py"
+    source = env.read_text()
+    if "import models" not in source:
+        env.write_text(
+            source.replace(
+                "target_metadata = None",
+                "import models  # noqa: E402\n\ntarget_metadata = models.SQLModel.metadata",
+            )
+        )
+
+
+def sqlmodel_project(tmp_path: Path, url: str, user_extra: str = "") -> Path:
+    """A `distill init` project whose env.py uses the tutorial's SQLModel models."""
+    project = new_project(tmp_path, url)
+    write_models(project, SQLMODEL_MODELS.format(user_extra=user_extra))
+    return project
+
+
+def newest_revision(project: Path) -> Path:
+    """The revision file written last."""
+    files = sorted(
+        (project / "migrations" / "versions").glob("*.py"), key=lambda path: path.stat().st_mtime
+    )
+    return files[-1]
+
+
+def test_tutorial_flow(tmp_path: Path, db_url: str) -> None:
+    project = sqlmodel_project(tmp_path, db_url)
+
+    out = ok(project, "revision", "--autogenerate", "-m", "Add user post and product")
+    assert "Generating" in out
+    first = newest_revision(project)
+    text = first.read_text()
+    assert "import sqlmodel" in text  # AutoString needs it; no edit of script.py.mako
+    assert "op.create_table('user'" in text or 'op.create_table("user"' in text
+    assert ruff_check(first).returncode == 0, ruff_check(first).stdout
+    assert "drop_table" in text and "data" in text.lower()  # the downgrade's drops say so
+
+    ok(project, "upgrade", "head")
+    assert {"user", "post", "product"} <= set(tables(db_url))
+    assert len(versions(db_url)) == 1
+
+    ok(project, "revision", "--autogenerate", "-m", "nothing")
+    second = newest_revision(project).read_text()
+    assert 'def upgrade() -> None:\n    """Apply this revision."""\n    # ###' in second
+    assert "op." not in second.split("def upgrade()")[1].split("def downgrade()")[0]
+    (newest_revision(project)).unlink()
+
+    result = distill(project, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No new upgrade operations detected." in result.stdout
+
+    write_models(project, SQLMODEL_MODELS.format(user_extra="    nickname: str | None = None\n"))
+    result = distill(project, "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "user.nickname" in result.stdout
+    assert "Traceback" not in result.stderr
+
+    result = distill(project, "check", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [difference] = json.loads(result.stdout)["differences"]
+    assert difference["kind"] == "add_column"
+    assert (difference["table"], difference["column"]) == ("user", "nickname")
+
+
+def test_refuses_a_database_behind_head(tmp_path: Path, sqlite_url: str) -> None:
+    project = sqlmodel_project(tmp_path, sqlite_url)
+    ok(project, "revision", "--autogenerate", "-m", "first")
+    for args in (("revision", "--autogenerate", "-m", "second"), ("check",)):
+        result = distill(project, *args)
+        assert result.returncode == 255
+        assert_one_line_failure(result, "Target database is not up to date", "distill upgrade head")
+    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
+
+
+def test_without_target_metadata_says_what_to_set(tmp_path: Path, sqlite_url: str) -> None:
+    project = new_project(tmp_path, sqlite_url)
+    result = distill(project, "revision", "--autogenerate", "-m", "x")
+    assert_one_line_failure(result, "target_metadata", "env.py")
+    assert not list((project / "migrations" / "versions").glob("*.py"))
+
+
+def test_sql_with_autogenerate_is_refused(tmp_path: Path, sqlite_url: str) -> None:
+    project = sqlmodel_project(tmp_path, sqlite_url)
+    result = distill(project, "revision", "--autogenerate", "--sql", "-m", "x")
+    assert_one_line_failure(result, "--sql with --autogenerate")
+
+
+def test_type_decorator_brings_its_module_import(tmp_path: Path, sqlite_url: str) -> None:
+    project = new_project(tmp_path, sqlite_url)
+    (project / "mytypes.py").write_text(
+        "import sqlalchemy as sa\n\n\nclass Money(sa.types.TypeDecorator):\n"
+        "    impl = sa.Numeric(12, 2)\n    cache_ok = True\n"
+    )
+    write_models(
+        project,
+        "import sqlalchemy as sa\nfrom sqlmodel import SQLModel\n\nimport mytypes\n\n"
+        "sa.Table('invoice', SQLModel.metadata, sa.Column('id', sa.Integer, primary_key=True),"
+        " sa.Column('total', mytypes.Money()))\n",
+    )
+    ok(project, "revision", "--autogenerate", "-m", "invoice")
+    path = newest_revision(project)
+    assert "import mytypes" in path.read_text()
+    assert ruff_check(path).returncode == 0, ruff_check(path).stdout
+    ok(project, "upgrade", "head")
+    engine = sa.create_engine(sqlite_url)
+    try:
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("invoice")}
+    finally:
+        engine.dispose()
+    assert columns == {"id", "total"}
+    assert distill(project, "check").returncode == 0
