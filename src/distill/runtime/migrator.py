@@ -9,6 +9,13 @@ Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
   version row committed right after it, so a failure leaves the earlier ones recorded.
 - when env.py opens no transaction at all, each revision gets its own (Alembic would
   leave the work uncommitted and lose it when the connection closes).
+
+Observers (runtime/observers.py): the one hook point for code that follows a run per
+revision (the applied-revision log). `RunRequest.observers` are told, for every step of
+an online run, `revision_started` and `revision_applied` inside the revision's
+transaction (what they write there commits with the revision), `revision_committed`
+after that transaction committed, and `revision_failed` (with the original exception
+and the failing statement) after the rollback. See `_run_step`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
+from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
 from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
@@ -189,6 +197,8 @@ class MigrationContext:
         self._durable_heads: tuple[str, ...] = ()
         self._committed_in_run = False
         self._committed_in_step = False
+        # revisions applied whose transaction has not committed yet, for the observers
+        self._awaiting_commit: list[RevisionRun] = []
 
         reporter = get_reporter()
         reporter.info(f"Context impl {type(self.impl).__name__}.")
@@ -337,6 +347,7 @@ class MigrationContext:
                 and self.connection.in_transaction()
             ):
                 self.connection.commit()
+                self._committed()
         finally:
             self._ddl_transactions.exit()
 
@@ -347,6 +358,7 @@ class MigrationContext:
         started = time.perf_counter()
         self._committed_in_step = False
         in_owned_transaction = False
+        run = self._revision_run(step)
         try:
             with self._step_transaction(own_transaction):
                 in_owned_transaction = self._transaction is not None
@@ -359,17 +371,46 @@ class MigrationContext:
                 if self.as_sql:
                     text = describe_step(self.script, step, with_doc=False)
                     self.static_output(f"-- Running {event.verb} {text}")
+                if run is not None:
+                    notify(self.request.observers, "revision_started", run)
                 self._apply(step, kw)
-        except MigrationError:
+                if run is not None:
+                    notify(self.request.observers, "revision_applied", run)
+                    self._awaiting_commit.append(run)
+        except MigrationError as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
+            self._tell_failure(run, error)
             raise
         except Exception as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
+            self._tell_failure(run, error)
             raise self._failure(step, error, in_owned_transaction) from error
         if step.kind != "stamp":
             reporter.step_finished(event, time.perf_counter() - started)
+
+    def _revision_run(self, step: Step) -> RevisionRun | None:
+        """What observers are told about `step`; None when nobody listens or offline."""
+        if not self.request.observers or not isinstance(self._sink, ConnectionSink):
+            return None
+        revision = known_revision(self.script, step.revision)
+        path = revision.path if revision is not None and revision.path else None
+        return RevisionRun(step=step, path=path, connection=self.connection, context=self)
+
+    def _tell_failure(self, run: RevisionRun | None, error: Exception) -> None:
+        """revision_failed for the observers; the revisions awaiting commit did not commit."""
+        if run is None:
+            return
+        self._awaiting_commit.clear()
+        _, statement = _describe_error(error)
+        notify(self.request.observers, "revision_failed", run, error, statement)
+
+    def _committed(self) -> None:
+        """The connection committed: revision_committed for what was awaiting it."""
+        runs, self._awaiting_commit = self._awaiting_commit, []
+        for run in runs:
+            notify(self.request.observers, "revision_committed", run)
 
     def _apply(self, step: Step, kw: Mapping[str, Any]) -> None:
         """The step's migration function, its version rows, then the callbacks."""
@@ -468,6 +509,7 @@ class MigrationContext:
             transaction.commit()
             self._durable_heads = tuple(self._heads)
             self._committed_in_run = True
+            self._committed()
         else:
             transaction.rollback()
 
@@ -507,6 +549,7 @@ class MigrationContext:
             else:
                 connection.commit()
             self._committed_in_step = True
+            self._committed()
         resume = self._ddl_transactions.suspend()
         level = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
