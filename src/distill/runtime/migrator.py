@@ -9,6 +9,13 @@ Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
   version row committed right after it, so a failure leaves the earlier ones recorded.
 - when env.py opens no transaction at all, each revision gets its own (Alembic would
   leave the work uncommitted and lose it when the connection closes).
+
+Observers (runtime/observers.py): the one hook point for code that follows a run per
+revision (the applied-revision log). `RunRequest.observers` are told, for every step of
+an online run, `revision_started` and `revision_applied` inside the revision's
+transaction (what they write there commits with the revision), `revision_committed`
+after that transaction committed, and `revision_failed` (with the original exception
+and the failing statement) after the rollback. See `_run_step`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
+from distill.runtime.connection_watch import ConnectionWatch
+from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
 from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
@@ -159,6 +168,7 @@ class MigrationContext:
         self._ddl_transactions: DDLTransactions = DDLTransactions()
         self._sink: ConnectionSink | ScriptSink | NoConnectionSink
         self._in_external_transaction = False
+        self._watch: ConnectionWatch | None = None
         if self.as_sql:
             self._sink = ScriptSink(dialect, self._output, literal_binds=literal_binds)
             self.connection: Any = self._sink.mock_connection()
@@ -170,6 +180,7 @@ class MigrationContext:
             self._sink = ConnectionSink(connection, literal_binds=literal_binds)
             self.connection = connection
             self._in_external_transaction = connection.in_transaction()
+            self._watch = ConnectionWatch(connection)
 
         transactional_ddl: bool | None = opts.get("transactional_ddl")
         live = isinstance(self._sink, ConnectionSink)
@@ -184,11 +195,19 @@ class MigrationContext:
         elif self.impl.transactional_ddl and transactions is not None:
             self._ddl_transactions = transactions
 
-        # what the run has made durable, for failure messages
         self._heads: list[str] = []
-        self._durable_heads: tuple[str, ...] = ()
-        self._committed_in_run = False
-        self._committed_in_step = False
+        # for failure messages: commits seen before the run and before the step began
+        self._commits_at_run_start = 0
+        self._step_watch_marks = (0, 0)
+        self._committed_in_step = False  # an autocommit block of the step committed
+        self._running = False
+        # revisions applied whose transaction has not committed yet, for the observers,
+        # and those whose COMMIT was seen but not yet told
+        self._awaiting_commit: list[RevisionRun] = []
+        self._seen_committed: list[RevisionRun] = []
+        if self._watch is not None:
+            self._watch.on_commit = self._commit_seen
+            self._watch.on_rollback = self._awaiting_commit.clear
 
         reporter = get_reporter()
         reporter.info(f"Context impl {type(self.impl).__name__}.")
@@ -310,6 +329,10 @@ class MigrationContext:
         """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         self._ddl_transactions.enter()
+        if self._watch is not None:
+            self._watch.start()
+            self._commits_at_run_start = self._watch.commits
+        self._running = True
         try:
             if self.purge:
                 self.purge_version_table()
@@ -319,8 +342,6 @@ class MigrationContext:
                 if not self.as_sql and not heads and self.request.create_version_table:
                     self.ensure_version_table()
             self._heads = list(heads)
-            self._durable_heads = heads
-            self._committed_in_run = False
             steps = self.request.action.steps(heads, self)
             reporter = get_reporter()
             reporter.run_started(len(steps))
@@ -336,8 +357,13 @@ class MigrationContext:
                 and not self.as_sql
                 and self.connection.in_transaction()
             ):
-                self.connection.commit()
+                with self._ours():
+                    self.connection.commit()
+            self._tell_committed()
         finally:
+            self._running = False
+            if self._watch is not None and self._transaction is None:
+                self._watch.stop()  # else when env.py's transaction ends
             self._ddl_transactions.exit()
 
     def _run_step(
@@ -346,7 +372,11 @@ class MigrationContext:
         reporter = get_reporter()
         started = time.perf_counter()
         self._committed_in_step = False
+        if self._watch is not None:
+            self._step_watch_marks = (self._watch.foreign_commits, self._watch.foreign_rollbacks)
+        self._tell_committed()
         in_owned_transaction = False
+        run = self._revision_run(step)
         try:
             with self._step_transaction(own_transaction):
                 in_owned_transaction = self._transaction is not None
@@ -359,17 +389,56 @@ class MigrationContext:
                 if self.as_sql:
                     text = describe_step(self.script, step, with_doc=False)
                     self.static_output(f"-- Running {event.verb} {text}")
+                if run is not None:
+                    notify(self.request.observers, "revision_started", run)
                 self._apply(step, kw)
-        except MigrationError:
+                if run is not None:
+                    notify(self.request.observers, "revision_applied", run)
+                    self._awaiting_commit.append(run)
+        except MigrationError as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
+            self._tell_failure(run, error)
             raise
         except Exception as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
+            self._tell_failure(run, error)
             raise self._failure(step, error, in_owned_transaction) from error
         if step.kind != "stamp":
             reporter.step_finished(event, time.perf_counter() - started)
+
+    def _revision_run(self, step: Step) -> RevisionRun | None:
+        """What observers are told about `step`; None when nobody listens or offline."""
+        if not self.request.observers or not isinstance(self._sink, ConnectionSink):
+            return None
+        revision = known_revision(self.script, step.revision)
+        path = revision.path if revision is not None and revision.path else None
+        return RevisionRun(step=step, path=path, connection=self.connection, context=self)
+
+    def _tell_failure(self, run: RevisionRun | None, error: Exception) -> None:
+        """revision_failed for the observers; the revisions awaiting commit did not commit."""
+        self._awaiting_commit.clear()
+        self._tell_committed()
+        if run is None:
+            return
+        _, statement = _describe_error(error)
+        notify(self.request.observers, "revision_failed", run, error, statement)
+
+    def _commit_seen(self) -> None:
+        """The connection is committing: what awaited a commit gets it."""
+        self._seen_committed.extend(self._awaiting_commit)
+        self._awaiting_commit.clear()
+
+    def _tell_committed(self) -> None:
+        """revision_committed for the revisions whose COMMIT was seen."""
+        runs, self._seen_committed = self._seen_committed, []
+        for run in runs:
+            notify(self.request.observers, "revision_committed", run)
+
+    def _ours(self) -> AbstractContextManager[None]:
+        """A block whose commits and rollbacks the runtime asks for itself."""
+        return self._watch.ours() if self._watch is not None else nullcontext()
 
     def _apply(self, step: Step, kw: Mapping[str, Any]) -> None:
         """The step's migration function, its version rows, then the callbacks."""
@@ -461,15 +530,27 @@ class MigrationContext:
             self._sink.write_statement(statement)
 
     def _finish_transaction(self, commit: bool) -> None:
+        """Commit or roll back the transaction the runtime opened, or, when revision code
+        ended that one itself (connection.commit()/rollback()), the connection's current
+        one: what ran since then (the version row) rides in it, as under Alembic."""
         transaction, self._transaction = self._transaction, None
         if transaction is None:
             return
+        with self._ours():
+            if transaction.is_active:
+                if commit:
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+            elif self.connection.in_transaction():
+                if commit:
+                    self.connection.commit()
+                else:
+                    self.connection.rollback()
         if commit:
-            transaction.commit()
-            self._durable_heads = tuple(self._heads)
-            self._committed_in_run = True
-        else:
-            transaction.rollback()
+            self._tell_committed()
+        if self._watch is not None and not self._running:
+            self._watch.stop()
 
     def _rollback_run(self) -> None:
         """After a failed step, roll back the run's own transaction now, so the error can
@@ -495,8 +576,7 @@ class MigrationContext:
         reopen = False
         if connection.in_transaction():
             if self._transaction is not None:
-                self._transaction.commit()
-                self._transaction = None
+                self._finish_transaction(commit=True)
                 reopen = True
             elif self._in_external_transaction:
                 raise DistillError(
@@ -505,13 +585,15 @@ class MigrationContext:
                     "not inside a transaction (engine.connect(), not engine.begin())"
                 )
             else:
-                connection.commit()
+                with self._ours():
+                    connection.commit()
             self._committed_in_step = True
+            self._tell_committed()
         resume = self._ddl_transactions.suspend()
         level = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
-            with connection.begin():
+            with self._ours(), connection.begin():
                 yield
         finally:
             connection.execution_options(isolation_level=level)
@@ -551,7 +633,7 @@ class MigrationContext:
         return MigrationError(text)
 
     def _state_after_failure(self, rev: str, rolled_back: bool) -> str:
-        durable = ", ".join(self._durable_heads) or "<base>"
+        """What the database holds after the failed step: what was seen, and what was read."""
         if self.as_sql:
             return "nothing ran (offline --sql); the script written so far is incomplete"
         if self._in_external_transaction:
@@ -559,23 +641,40 @@ class MigrationContext:
                 "nothing committed: the run happened inside the transaction the caller passed "
                 "in, which must be rolled back to leave the database unchanged"
             )
+        read = self._read_back_heads()
+        watch = self._watch
+        self_committed = watch is not None and watch.foreign_commits > self._step_watch_marks[0]
         if rolled_back and self.impl.transactional_ddl:
-            partial = (
-                f" (except the part of {rev} that ran in an autocommit block, which was committed)"
-                if self._committed_in_step
-                else ""
-            )
-            if not self._committed_in_run:
-                return f"rolled back: database unchanged{partial}"
-            return (
-                f"rolled back to {durable}: earlier revisions of this run were committed, "
-                f"{rev} was not{partial}"
-            )
+            notes = []
+            if self_committed:
+                notes.append(
+                    f"{rev} committed part of its work itself (connection.commit()); "
+                    "what it ran before that commit stays"
+                )
+            if self._committed_in_step:
+                notes.append(f"the part of {rev} that ran in an autocommit block was committed")
+            nothing_committed = watch is not None and watch.commits == self._commits_at_run_start
+            state = "rolled back: database unchanged" if nothing_committed else "rolled back"
+            return "; ".join([state, *notes, read])
         return (
-            f"revisions up to {durable} are applied; statements of {rev} before the failing "
-            f"one were applied and are not rolled back ({self.impl.name} cannot roll back DDL). "
-            f"Undo or complete them by hand, then run the command again"
+            f"statements of {rev} before the failing one were applied and are not rolled back "
+            f"({self.impl.name} cannot roll back DDL); {read}. Undo or complete them by hand, "
+            "then run the command again"
         )
+
+    def _read_back_heads(self) -> str:
+        """`version table (read back): ...`, read from the database after the failure."""
+        connection = self.connection
+        began = not connection.in_transaction()
+        try:
+            heads = self._version.read(connection) if self._version.exists(connection) else ()
+        except Exception as error:  # the connection itself may be broken: say so
+            return f"the version table could not be read back ({_describe_error(error)[0]})"
+        finally:
+            if began and connection.in_transaction():
+                with self._ours():
+                    connection.rollback()
+        return f"version table (read back): {', '.join(heads) or '<base>'}"
 
 
 def _driver_error(error: BaseException) -> BaseException | None:

@@ -23,6 +23,7 @@ from distill.errors import DistillError
 if TYPE_CHECKING:
     from distill.graph import RevisionGraph, Step
     from distill.runtime.migrator import MigrationContext
+    from distill.runtime.observers import RevisionObserver
     from distill.scripts.directory import ScriptDirectory
 
 Heads = tuple[str, ...]
@@ -146,6 +147,9 @@ class RunRequest:
     """Empty the version table before the plan (stamp --purge)."""
     create_version_table: bool = True
     """False for commands that must not change the database (current, history, show)."""
+    observers: tuple[RevisionObserver, ...] = ()
+    """Told of every revision an online run starts, applies, commits or fails
+    (runtime/observers.py)."""
 
     @property
     def start(self) -> str | tuple[str, ...] | None:
