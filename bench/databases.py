@@ -71,7 +71,9 @@ class Database(ABC):
         try:
             cursor = connection.cursor()
             cursor.execute(self.tables_query)
-            return sorted(str(row[0]) for row in cursor.fetchall())
+            # distill's own tables (distill_log) are not the project's
+            names = (str(row[0]) for row in cursor.fetchall())
+            return sorted(name for name in names if not name.startswith("distill_"))
         finally:
             connection.close()
 

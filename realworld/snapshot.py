@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+OWN_PREFIX = "distill_"  # every object distill adds to a database for itself
+
 
 def type_text(type_: Any, dialect: Dialect) -> str:
     """A column type as the database dialect writes it."""
@@ -151,7 +153,8 @@ def take(
             warnings.simplefilter("ignore", sa.exc.SAWarning)
             inspector = sa.inspect(connection)
             dialect = connection.dialect
-            names = sorted(inspector.get_table_names())
+            # distill's own tables (the applied-revision log) are not the project's schema
+            names = sorted(n for n in inspector.get_table_names() if not n.startswith(OWN_PREFIX))
             tables = {
                 name: reflect_table(inspector, name, dialect)
                 for name in names
@@ -175,7 +178,9 @@ def take(
                     enum["name"]: list(enum["labels"])
                     for enum in inspector.get_enums()  # type: ignore[attr-defined]
                 }
-                snapshot["sequences"] = sorted(inspector.get_sequence_names())
+                snapshot["sequences"] = sorted(
+                    n for n in inspector.get_sequence_names() if not n.startswith(OWN_PREFIX)
+                )
             if dialect.name == "sqlite":
                 snapshot["sqlite_master"] = sqlite_objects(connection)
             views = sorted(inspector.get_view_names())

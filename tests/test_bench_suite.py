@@ -256,6 +256,7 @@ def _schema(url: str) -> dict[str, tuple[object, ...]]:
                 sorted(str(ix["name"]) for ix in inspector.get_indexes(name)),
             )
             for name in inspector.get_table_names()
+            if not name.startswith("distill_")  # distill's own log is not the project's
         }
     finally:
         engine.dispose()

@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "operations": {"errors", "dialects"},
     "scripts": {"errors", "graph", "config"},
     "autogenerate": {"errors", "operations", "dialects", "config", "graph", "scripts"},
-    "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
+    # runtime reads the package's __version__ for the applied-revision log
+    "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects", "__init__"},
     "lint": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},

@@ -319,14 +319,29 @@ def merge_cmd(
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@click.option(
+    "--allow-edited",
+    is_flag=True,
+    help="Run although applied revisions were edited or deleted (recorded in distill_log).",
+)
 @click.pass_context
 def upgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    no_backup: bool,
+    allow_edited: bool,
 ) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup))
+    _run(
+        ctx,
+        lambda cfg: command.upgrade(
+            cfg, revision, sql, tag, backup=not no_backup, allow_edited=allow_edited
+        ),
+    )
 
 
 @_relative_command("downgrade")
@@ -334,14 +349,29 @@ def upgrade_cmd(
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@click.option(
+    "--allow-edited",
+    is_flag=True,
+    help="Run although applied revisions were edited or deleted (recorded in distill_log).",
+)
 @click.pass_context
 def downgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    no_backup: bool,
+    allow_edited: bool,
 ) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup))
+    _run(
+        ctx,
+        lambda cfg: command.downgrade(
+            cfg, revision, sql, tag, backup=not no_backup, allow_edited=allow_edited
+        ),
+    )
 
 
 @_command("restore")
@@ -429,14 +459,22 @@ def branches_cmd(ctx: click.Context, verbose: bool) -> None:
 @click.option("-r", "--rev-range", default=None)
 @click.option("-v", "--verbose", is_flag=True)
 @click.option("-i", "--indicate-current", is_flag=True)
+@click.option(
+    "-a",
+    "--applied",
+    is_flag=True,
+    help="Mark applied revisions with when and by whom (distill_log); flag edited files.",
+)
 @click.pass_context
 def history_cmd(
-    ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool
+    ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool, applied: bool
 ) -> None:
     """List revisions, newest first."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.history(cfg, rev_range, verbose, indicate_current))
+    _run(
+        ctx, lambda cfg: command.history(cfg, rev_range, verbose, indicate_current, applied=applied)
+    )
 
 
 @_command("show")
@@ -500,3 +538,23 @@ def lint_cmd(
     _run(ctx, run)
     if any(failed):
         sys.exit(1)
+
+
+@_command("verify")
+@click.pass_context
+def verify_cmd(ctx: click.Context) -> None:
+    """Exit 1 naming each applied revision whose file was edited or deleted since."""
+    from distill import command
+
+    _run(ctx, lambda cfg: _ignore(command.verify(cfg)))
+
+
+@_command("log")
+@click.option("-n", "limit", type=click.IntRange(min=1), default=None, help="Newest N rows only.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def log_cmd(ctx: click.Context, limit: int | None, fmt: str) -> None:
+    """List the applied-revision log (distill_log), newest first."""
+    from distill import command
+
+    _run(ctx, lambda cfg: _ignore(command.log(cfg, limit, fmt)))

@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     from distill.autogenerate.revision_context import RevisionContext
     from distill.config import Config
     from distill.lint import Finding, LintReport
+    from distill.runtime.ledger import Entry
+    from distill.runtime.ledger_view import LedgerView
     from distill.runtime.migrator import MigrationContext
+    from distill.runtime.observers import RevisionObserver
     from distill.runtime.request import InspectFn, RunRequest
+    from distill.runtime.verification import Finding as ChangedFile
     from distill.scripts.directory import Script, ScriptDirectory
 
 RevIds = str | Sequence[str]
@@ -283,9 +287,11 @@ def upgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    allow_edited: bool = False,
 ) -> None:
-    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does)."""
-    _migrate(config, revision, sql, tag, upgrading=True, backup=backup)
+    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does;
+    `allow_edited`: run although applied revisions were edited, recording that)."""
+    _migrate(config, revision, sql, tag, upgrading=True, backup=backup, allow_edited=allow_edited)
 
 
 def downgrade(
@@ -295,17 +301,25 @@ def downgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    allow_edited: bool = False,
 ) -> None:
-    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does)."""
+    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does;
+    `allow_edited`: run although applied revisions were edited, recording that)."""
     if sql and ":" not in revision:
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
         )
-    _migrate(config, revision, sql, tag, upgrading=False, backup=backup)
+    _migrate(config, revision, sql, tag, upgrading=False, backup=backup, allow_edited=allow_edited)
 
 
 def _migrate(
-    config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool, backup: bool = False
+    config: Config,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    upgrading: bool,
+    backup: bool = False,
+    allow_edited: bool = False,
 ) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     from distill.runtime.request import Migrate, RunRequest
@@ -332,6 +346,7 @@ def _migrate(
         starting_rev=starting_rev,
         destination_rev=revision,
         tag=tag,
+        observers=_ledger(config, allow_edited),
     )
     _run_env(config, script, request)
 
@@ -389,6 +404,7 @@ def stamp(
         destination_rev=targets[-1] if targets else None,
         tag=tag,
         purge=purge,
+        observers=_ledger(config, False, refuse_edited=False),
     )
     _run_env(config, script, request)
 
@@ -437,8 +453,14 @@ def history(
     rev_range: str | None = None,
     verbose: bool = False,
     indicate_current: bool = False,
+    *,
+    applied: bool = False,
 ) -> None:
-    """List revisions newest first, optionally only a `start:end` range."""
+    """List revisions newest first, optionally only a `start:end` range.
+
+    `applied` (distill's addition): mark each applied revision with when and by whom it was
+    applied, from the applied-revision log, and flag files edited since.
+    """
     from distill.scripts.describe import history_entry
 
     script = _script(config)
@@ -449,15 +471,25 @@ def history(
         lower, upper = rev_range.split(":", 1)
         lower, upper = lower.strip() or "base", upper.strip() or "heads"
 
-    def emit(current_heads: tuple[str, ...]) -> None:
+    def emit(current_heads: tuple[str, ...], view: LedgerView | None = None) -> None:
         low = _substitute_current(lower, current_heads, "base")
         high = _substitute_current(upper, current_heads, "heads")
         for rev in script.graph.walk(high, low):
-            config.print_stdout(
-                history_entry(script.graph, rev, verbose=verbose, current=current_heads)
-            )
+            entry = history_entry(script.graph, rev, verbose=verbose, current=current_heads)
+            config.print_stdout(entry if view is None else view.marked(rev, entry))
 
-    if indicate_current or "current" in (lower, upper):
+    if applied:
+        from distill.runtime.ledger_view import read_ledger
+
+        _inspect(
+            config,
+            script,
+            lambda found, context: emit(
+                found if indicate_current or "current" in (lower, upper) else (),
+                read_ledger(context, found),
+            ),
+        )
+    elif indicate_current or "current" in (lower, upper):
         _inspect(config, script, lambda found, context: emit(found))
     else:
         emit(())
@@ -633,3 +665,81 @@ def _is_terminal(config: Config) -> bool:
     """Whether the config's stdout is a terminal (colour on)."""
     isatty = getattr(config.stdout, "isatty", None)
     return bool(isatty and isatty())
+
+
+# -- the applied-revision log (runtime/ledger*.py) ------------------------------------------
+
+
+def _ledger(
+    config: Config, allow_edited: bool, refuse_edited: bool = True
+) -> tuple[RevisionObserver, ...]:
+    """The observer keeping the applied-revision log, unless the config says `ledger = false`."""
+    from distill.runtime.ledger_observer import LedgerObserver
+
+    setting = str(config.get_alembic_option("ledger") or "true").strip().lower()
+    if setting not in ("true", "false"):
+        raise DistillError(f"ledger = {setting!r} in the config: write true or false")
+    if setting == "false":
+        return ()
+    return (LedgerObserver(allow_edited=allow_edited, refuse_edited=refuse_edited),)
+
+
+def _read_ledger(config: Config, limit: int | None = None) -> tuple[ScriptDirectory, LedgerView]:
+    """The database's applied-revision log and version rows, compared with the files."""
+    from distill.runtime.ledger_view import read_ledger
+
+    script = _script(config)
+    found: list[LedgerView] = []
+    _inspect(
+        config, script, lambda heads, context: found.append(read_ledger(context, heads, limit))
+    )
+    if not found:
+        raise DistillError("env.py ran no migrations, so the database could not be read")
+    return script, found[0]
+
+
+def verify(config: Config) -> list[ChangedFile]:
+    """Compare the applied revisions' files with the checksums in the log; raise VerifyFailed
+    (exit 1) naming each applied revision whose file was edited or deleted."""
+    from distill.errors import VerifyFailed
+    from distill.runtime.ledger_observer import refusal
+
+    _, view = _read_ledger(config)
+    if not view.has_log:
+        if view.rows:
+            config.print_stdout(
+                f"No {view.log_name} in this database: it was migrated without distill. "
+                "The next distill upgrade, downgrade or stamp adopts it (records the "
+                f"{len(view.applied)} applied revisions with their files as they are then)"
+            )
+        else:
+            config.print_stdout("Nothing applied yet: nothing to verify")
+        return []
+    for finding in view.findings:
+        config.print_stdout(finding.line())
+    blocking = view.blocking
+    if blocking:
+        raise VerifyFailed(refusal(blocking, view.log_name))
+    recorded = len(view.applied) - len(view.findings)
+    config.print_stdout(f"OK: {recorded} applied revision(s) match their files")
+    return list(view.findings)
+
+
+def log(config: Config, limit: int | None = None, fmt: str = "text") -> list[Entry]:
+    """Print the applied-revision log, newest first (`limit` rows; `fmt` text or json)."""
+    from distill.runtime.ledger_view import log_json, log_lines
+
+    if fmt not in ("text", "json"):
+        raise DistillError(f"--format {fmt}: use text or json")
+    if limit is not None and limit < 1:
+        raise DistillError(f"-n {limit}: give a number of rows of at least 1")
+    _, view = _read_ledger(config, limit=limit)
+    entries = list(reversed(view.entries))
+    if fmt == "json":
+        config.print_stdout(log_json(entries))
+    elif not view.has_log:
+        config.print_stdout(f"No {view.log_name} in this database: nothing recorded yet")
+    else:
+        for line in log_lines(entries):
+            config.print_stdout(line)
+    return entries

@@ -267,7 +267,10 @@ class _Printer:
         try:
             with engine.connect() as conn:
                 inspector = sa.inspect(conn)
-                names = sorted(inspector.get_table_names())
+                # distill's own log is shown by `distill log`, not among the project's tables
+                names = sorted(
+                    n for n in inspector.get_table_names() if not n.startswith("distill_")
+                )
                 if not names:
                     self.note("tables: (none)")
                 for name in names:

@@ -33,7 +33,7 @@ def test_second_autogenerate_is_empty_after_upgrade(
     engine = sa.create_engine(db_url)
     try:
         inspector = sa.inspect(engine)
-        assert inspector.get_table_names() == ["alembic_version"]
+        assert inspector.get_table_names() == ["alembic_version", "distill_log"]
         assert getattr(inspector, "get_enums", list)() == []
     finally:
         engine.dispose()

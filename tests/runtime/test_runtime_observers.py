@@ -119,3 +119,41 @@ def test_offline_runs_tell_no_observer(tmp_path: Path, sqlite_url: str) -> None:
     with EnvironmentContext(config, script, request=request):
         script.run_env()
     assert observer.calls == []
+
+
+class RunHooks(Recorder):
+    """Records the per-run hooks too."""
+
+    def run_started(self, context: Any, heads: tuple[str, ...]) -> None:
+        self.calls.append(("run_started", heads))
+
+    def run_planned(self, context: Any, steps: Any) -> None:
+        self.calls.append(("run_planned", tuple(step.revision for step in steps)))
+
+    def run_finished(self, context: Any) -> None:
+        self.calls.append(("run_finished",))
+
+
+@pytest.mark.parametrize("per_migration", [True, False])
+def test_run_hooks_frame_the_revisions(
+    tmp_path: Path, sqlite_url: str, per_migration: bool
+) -> None:
+    project = Project(tmp_path, sqlite_url)
+    project.add("aaa111", None, "one", CREATE.format("t1"))
+    project.add("bbb222", "aaa111", "two", CREATE.format("t2"))
+    observer = RunHooks()
+    run(project, "upgrade", "head", observer, transaction_per_migration=per_migration)
+    names = [call[0] for call in observer.calls]
+    assert observer.calls[:2] == [("run_started", ()), ("run_planned", ("aaa111", "bbb222"))]
+    assert names.index("run_finished") > names.index("applied")
+    if per_migration:  # each revision committed before the run is over
+        assert names[-1] == "run_finished" and names.count("committed") == 2
+    else:  # env.py's transaction commits after run_migrations() returned
+        assert names[-3:] == ["run_finished", "committed", "committed"]
+    observer.calls.clear()
+    run(project, "upgrade", "head", observer)
+    assert observer.calls == [
+        ("run_started", ("bbb222",)),
+        ("run_planned", ()),
+        ("run_finished",),
+    ]

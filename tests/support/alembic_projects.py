@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+OWN_PREFIX = "distill_"  # distill's own objects (the applied-revision log) are left out
+
 
 @dataclass(frozen=True)
 class Rev:
@@ -138,6 +140,8 @@ def snapshot(url: str) -> dict[str, Any]:
             inspector = sa.inspect(conn)
             tables: dict[str, Any] = {}
             for name in sorted(inspector.get_table_names()):
+                if name.startswith(OWN_PREFIX):
+                    continue  # distill's own log: the comparison is of the project's tables
                 rows = conn.execute(sa.text(f"SELECT * FROM {_quote(conn, name)}")).all()
                 tables[name] = {
                     "columns": [
@@ -245,7 +249,8 @@ def database_objects(url: str) -> dict[str, Any]:
                     sa.text(
                         "SELECT c.conrelid::regclass::text, c.conname, c.contype, "
                         "pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n "
-                        "ON n.oid = c.connamespace WHERE n.nspname = 'public' ORDER BY 1, 2"
+                        "ON n.oid = c.connamespace WHERE n.nspname = 'public' "
+                        "AND c.conrelid::regclass::text NOT LIKE 'distill\\_%' ORDER BY 1, 2"
                     )
                 ).all()
                 result["constraints"] = [tuple(row) for row in constraints]

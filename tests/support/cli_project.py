@@ -9,6 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+OWN_PREFIX = "distill_"  # distill's own tables: the applied-revision log
+
 
 def distill(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the distill CLI in a subprocess."""
@@ -62,10 +64,11 @@ def write_revision(
 
 
 def tables(url: str) -> list[str]:
-    """Table names in the database."""
+    """Table names in the database, less distill's own (`distill_log`)."""
     engine = sa.create_engine(url)
     try:
-        return sorted(sa.inspect(engine).get_table_names())
+        names = sa.inspect(engine).get_table_names()
+        return sorted(name for name in names if not name.startswith(OWN_PREFIX))
     finally:
         engine.dispose()
 

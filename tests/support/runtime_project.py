@@ -176,10 +176,11 @@ class Project:
             return set(connection.execute(sa.text(f"SELECT version_num FROM {table}")).scalars())
 
     def tables(self) -> set[str]:
-        """The table names now in the database."""
+        """The table names now in the database, less distill's own (`distill_log`)."""
         engine = self.engine()
         with engine.connect() as connection:
-            return set(sa.inspect(connection).get_table_names())
+            names = sa.inspect(connection).get_table_names()
+            return {name for name in names if not name.startswith("distill_")}
 
 
 def up(rev: str, removes: tuple[str, ...] = (), adds: tuple[str, ...] | None = None) -> Step:

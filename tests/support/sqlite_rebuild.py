@@ -80,8 +80,9 @@ def state(connection: sa.Connection) -> dict[str, Any]:
     """Everything a rebuild must keep: schema objects, rows with their storage classes,
     the AUTOINCREMENT counters."""
     objects = connection.exec_driver_sql(
-        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
-    ).all()
+        "SELECT type, name, tbl_name, sql FROM sqlite_master "
+        "WHERE tbl_name NOT LIKE 'distill\\_%' ESCAPE '\\' ORDER BY type, name"
+    ).all()  # distill's own log (written when a revision fails) is not what is compared
     tables = [name for kind, name, _, _ in objects if kind == "table"]
     rows: dict[str, Any] = {}
     for table in tables:
@@ -120,6 +121,8 @@ def reflected(connection: sa.Connection) -> dict[str, Any]:
     inspector = sa.inspect(connection)
     result: dict[str, Any] = {}
     for table in sorted(inspector.get_table_names()):
+        if table.startswith("distill_"):
+            continue  # distill's own log, written by the run
         result[table] = {
             "columns": [
                 (c["name"], str(c["type"]), c["nullable"], c.get("default"))

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Inspector
 
+from distill.dialects.own_objects import is_own_object
+
 # include_name(name, type_, parent_names) -> bool, as env.py passes it
 NameFilter = Callable[[str | None, str, Mapping[str, Any]], bool]
 
@@ -163,10 +165,11 @@ def _is_version_table(
     version_table: tuple[str | None, str] | None,
     default_schema: str | None,
 ) -> bool:
+    """The version table, or one of distill's own tables beside it (`distill_log`)."""
     if version_table is None:
         return False
     version_schema, version_name = version_table
-    if name != version_name:
+    if name != version_name and not is_own_object(name):
         return False
     if version_schema == "__none__":  # any schema: the caller did not say where it is
         return True

@@ -342,7 +342,12 @@ class MigrationContext:
                 if not self.as_sql and not heads and self.request.create_version_table:
                     self.ensure_version_table()
             self._heads = list(heads)
+            live = isinstance(self._sink, ConnectionSink)
+            if live:
+                notify(self.request.observers, "run_started", self, tuple(heads))
             steps = self.request.action.steps(heads, self)
+            if live:
+                notify(self.request.observers, "run_planned", self, steps)
             reporter = get_reporter()
             reporter.run_started(len(steps))
             for number, step in enumerate(steps, 1):
@@ -360,6 +365,8 @@ class MigrationContext:
                 with self._ours():
                     self.connection.commit()
             self._tell_committed()
+            if live:
+                notify(self.request.observers, "run_finished", self)
         finally:
             self._running = False
             if self._watch is not None and self._transaction is None:

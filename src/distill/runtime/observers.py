@@ -2,7 +2,18 @@
 run revision by revision (the applied-revision log, for one).
 
 A RunRequest carries a tuple of observers; MigrationContext calls each of them, in order,
-for every step of an online run (never for --sql scripts):
+once per online run (never for --sql scripts):
+
+- `run_started`   after the version table was read, before the plan is made: an
+                  observer may refuse the run here (the applied-revision log checks the
+                  files of the applied revisions), or write in the transaction the run
+                  began reading the version table;
+- `run_planned`   with the plan's steps, before the first one runs;
+- `run_finished`  after the last step, once run_migrations() is done with the
+                  transactions it opened itself (env.py's own transaction, if any, may
+                  still be open: the revisions in it are told `revision_committed` later);
+
+and for every step of the plan:
 
 1. `revision_started`   before the revision's migration function runs, inside the
                         transaction the revision runs in;
@@ -16,12 +27,15 @@ for every step of an online run (never for --sql scripts):
                         the error came from Python code rather than a SQL statement). The
                         connection is idle here: write in a transaction of your own.
 
-An observer that raises in 1 or 2 fails the revision like the revision itself would;
-one that raises in 3 or 4 fails the command after the database work is done.
+An observer that raises in run_started or run_planned fails the run before any revision
+runs, and in run_finished fails the command after the run; one that raises in 1 or 2 fails
+the revision like the revision itself would; one that raises in 3 or 4 fails the command
+after the database work is done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,6 +72,15 @@ class RevisionRun:
 
 class RevisionObserver:
     """Base class of observers: every hook does nothing; override the ones you need."""
+
+    def run_started(self, context: MigrationContext, heads: tuple[str, ...]) -> None:
+        """The run read the version table (`heads`) and is about to plan."""
+
+    def run_planned(self, context: MigrationContext, steps: Sequence[Step]) -> None:
+        """The run will carry out `steps`, in order (none: nothing to do)."""
+
+    def run_finished(self, context: MigrationContext) -> None:
+        """Every step ran; what run_migrations() committed itself is told as committed."""
 
     def revision_started(self, run: RevisionRun) -> None:
         """The revision is about to run, inside its transaction."""

@@ -53,6 +53,9 @@ class Reporter(Protocol):
     def info(self, message: str) -> None:
         """A remark about the run: the dialect impl, the transaction mode."""
 
+    def notice(self, message: str) -> None:
+        """Something the person running the command should read (a database adopted)."""
+
 
 class LogReporter:
     """Reports as INFO records on the `distill.runtime.migration` logger, like Alembic."""
@@ -83,6 +86,10 @@ class LogReporter:
     def info(self, message: str) -> None:
         """Log `message` at INFO level."""
         self.logger.info("%s", message)
+
+    def notice(self, message: str) -> None:
+        """Log `message` at WARNING level."""
+        self.logger.warning("%s", message)
 
 
 class ConsoleReporter:
@@ -139,6 +146,15 @@ class ConsoleReporter:
     def info(self, message: str) -> None:
         """Remarks about the run are for the log, not the console."""
         log.info("%s", message)
+
+    def notice(self, message: str) -> None:
+        """Print `message` on its own line (not with -q)."""
+        if self.quiet:
+            return
+        if self._open_line:
+            self._write("\n")
+            self._open_line = False
+        self._write(f"{message}\n")
 
 
 _reporter: Reporter | None = None

@@ -1,0 +1,39 @@
+"""Checksums of revision files: what the applied-revision log records and `verify` compares.
+
+The checksum is the SHA-256 of the file's normalised source, so that only changes to the
+code count: line endings (CRLF, CR, LF), whitespace at the end of a line, blank lines and
+a byte-order mark do not. Indentation and everything else do. A sourceless revision
+(`.pyc`) is hashed as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+BOM = b"\xef\xbb\xbf"
+
+
+def normalised_source(data: bytes) -> bytes:
+    """`data` with line endings unified, trailing whitespace and blank lines dropped."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    lines = (line.rstrip() for line in data.splitlines())
+    return b"\n".join(line for line in lines if line)
+
+
+def checksum_of_source(data: bytes, *, compiled: bool = False) -> str:
+    """The checksum of a revision file's bytes (compiled files are not normalised)."""
+    return hashlib.sha256(data if compiled else normalised_source(data)).hexdigest()
+
+
+def checksum_of_file(path: str | Path | None) -> str | None:
+    """The checksum of the revision file at `path`; None when there is no such file."""
+    if not path:
+        return None
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    return checksum_of_source(data, compiled=file.suffix in (".pyc", ".pyo"))
