@@ -29,7 +29,7 @@ from distill.errors import DistillError, EditedRevisions
 from distill.runtime.checksums import checksum_of_file
 from distill.runtime.ledger import Direction, Entry, LogTable, Who, utcnow
 from distill.runtime.observers import RevisionObserver, RevisionRun
-from distill.runtime.report import get_reporter
+from distill.runtime.report import notice
 from distill.runtime.verification import Finding, find_problems
 from distill.runtime.version_table import VersionTable
 
@@ -131,9 +131,8 @@ class LedgerObserver(RevisionObserver):
             for f in unrecorded
         ]
         state.log.append(connection, rows)
-        reporter = get_reporter()
         if blocking:
-            reporter.notice(
+            notice(
                 "--allow-edited: "
                 + "; ".join(finding.line() for finding in blocking)
                 + f". Accepted as they are now and recorded in {state.log.qualified_name}"
@@ -145,7 +144,7 @@ class LedgerObserver(RevisionObserver):
                 if not had_log
                 else "Recorded revisions applied without distill"
             )
-            reporter.notice(
+            notice(
                 f"{what}: {len(unrecorded)} applied revision(s) ({names}) recorded in "
                 f"{state.log.qualified_name} with their files as they are now"
             )
@@ -268,7 +267,7 @@ class LedgerObserver(RevisionObserver):
                 state.log.create(own)
                 state.log.append(own, [entry])
         except Exception as failure:  # the revision's own error is what must be seen
-            get_reporter().notice(
+            notice(
                 f"The failure could not be recorded in {state.log.qualified_name}: "
                 f"{_cause(failure)}"
             )

@@ -346,10 +346,10 @@ class MigrationContext:
             if live:
                 notify(self.request.observers, "run_started", self, tuple(heads))
             steps = self.request.action.steps(heads, self)
-            if live:
-                notify(self.request.observers, "run_planned", self, steps)
             reporter = get_reporter()
             reporter.run_started(len(steps))
+            if live:
+                notify(self.request.observers, "run_planned", self, steps)
             for number, step in enumerate(steps, 1):
                 event = StepEvent(
                     number, len(steps), step.kind, step.revision, describe_step(self.script, step)

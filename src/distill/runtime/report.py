@@ -53,9 +53,6 @@ class Reporter(Protocol):
     def info(self, message: str) -> None:
         """A remark about the run: the dialect impl, the transaction mode."""
 
-    def notice(self, message: str) -> None:
-        """Something the person running the command should read (a database adopted)."""
-
 
 class LogReporter:
     """Reports as INFO records on the `distill.runtime.migration` logger, like Alembic."""
@@ -88,8 +85,8 @@ class LogReporter:
         self.logger.info("%s", message)
 
     def notice(self, message: str) -> None:
-        """Log `message` at WARNING level."""
-        self.logger.warning("%s", message)
+        """Log `message` at INFO level (the console shows these lines)."""
+        self.logger.info("%s", message)
 
 
 class ConsoleReporter:
@@ -148,7 +145,7 @@ class ConsoleReporter:
         log.info("%s", message)
 
     def notice(self, message: str) -> None:
-        """Print `message` on its own line (not with -q)."""
+        """A line the person running the command needs (waiting for a lock, nothing to do)."""
         if self.quiet:
             return
         if self._open_line:
@@ -169,3 +166,13 @@ def set_reporter(reporter: Reporter | None) -> None:
 def get_reporter() -> Reporter:
     """The reporter runs use: the one set with set_reporter(), else a LogReporter."""
     return _reporter if _reporter is not None else LogReporter()
+
+
+def notice(message: str) -> None:
+    """Tell the person running the command: the reporter's `notice`, else its `info`."""
+    reporter = get_reporter()
+    tell = getattr(reporter, "notice", None)
+    if callable(tell):
+        tell(message)
+    else:
+        reporter.info(message)

@@ -53,9 +53,6 @@ class _Silent:
     def info(self, message: str) -> None:
         """Nothing."""
 
-    def notice(self, message: str) -> None:
-        """Nothing."""
-
 
 class ScratchDatabase:
     """The database a history is proved on: a temporary file unless a URL is given."""
