@@ -237,3 +237,23 @@ def test_verify_and_log_on_a_database_without_a_log(tmp_path: Path, sqlite_url: 
     assert "nothing recorded yet" in ok(project, "log")
     assert log(project) == []
     assert distill(project, "log", "-n", "0").returncode == 2  # a usage error
+
+
+def test_completed_operations_are_counted_and_named_where_ddl_stays(
+    tmp_path: Path, db_url: str
+) -> None:
+    project = new_project(tmp_path, db_url)
+    write_revision(project, "aaa111", None, *create("t_a"))
+    body = "\n    ".join([create("t_b")[0], create("t_c")[0], 'op.execute("SELECT * FROM nope")'])
+    write_revision(project, "bbb222", "aaa111", body)
+    assert distill(project, "upgrade", "head").returncode == 1
+    failed, *_ = log(project)
+    assert (failed["revision"], failed["outcome"], failed["operations"]) == ("bbb222", "failed", 2)
+    if db_url.startswith("mysql"):  # its DDL committed at once: the log says what stays
+        assert "2 operation(s) completed before the failure" in failed["note"]
+        assert "t_b" in failed["note"] and "t_c" in failed["note"]
+    else:  # rolled back with the revision
+        assert failed["note"] is None
+    if not any(row["outcome"] == "ok" for row in log(project)):
+        ok(project, "upgrade", "aaa111")  # one transaction for the run took aaa111 back too
+    assert [r["operations"] for r in log(project) if r["outcome"] == "ok"] == [1]

@@ -92,6 +92,7 @@ class Operations:
     ) -> None:
         self.migration_context = migration_context
         self.impl: DialectImpl = impl if impl is not None else migration_context.impl
+        self._invoking = 0  # > 0 while an op's implementation runs (nested invokes)
 
     # --- extension API (Alembic's plugin interface) ---
 
@@ -166,12 +167,31 @@ class Operations:
         for klass in type(operation).__mro__:
             implementation = self._implementations.get(klass)
             if implementation is not None:
-                return implementation(self, operation)
+                self._invoking += 1
+                try:
+                    result = implementation(self, operation)
+                finally:
+                    self._invoking -= 1
+                if not self._invoking:
+                    self._tell_finished(operation)
+                return result
         name = type(operation).__name__
         raise InvalidArgument(
             f"no implementation is registered for {name}; decorate a function "
             f"fn(operations, operation) with @Operations.implementation_for({name})"
         )
+
+    def _tell_finished(self, operation: MigrateOperation) -> None:
+        """Tell the run's observers that a directive of the running revision completed
+        (the applied-revision log counts them); nested directives are part of their op, and
+        a batch's directives are only recorded here (the batch runs them at its end)."""
+        if self.impl is not getattr(self.migration_context, "impl", None):
+            return
+        request = getattr(self.migration_context, "request", None)
+        for observer in getattr(request, "observers", ()):
+            finished = getattr(observer, "operation_finished", None)
+            if finished is not None:
+                finished(self.migration_context, operation)
 
     # --- directives ---
 

@@ -73,6 +73,8 @@ class Entry:
     failing_statement: str | None = None
     error: str | None = None
     note: str | None = None
+    operations: int | None = None
+    """Directives of the revision that completed (before the failure, for a failed run)."""
     id: int | None = field(default=None, compare=False)
 
     @property
@@ -119,6 +121,7 @@ class LogTable:
             sa.Column("failing_statement", sa.Text),
             sa.Column("error", sa.Text),
             sa.Column("note", sa.Text),
+            sa.Column("operations", sa.Integer),
             sa.PrimaryKeyConstraint("id", name=f"{LOG_TABLE}_pk"),
             schema=schema,
         )
@@ -170,6 +173,7 @@ class LogTable:
             "failing_statement": _clip(entry.failing_statement),
             "error": _clip(entry.error),
             "note": _clip(entry.note),
+            "operations": entry.operations,
         }
 
     @staticmethod
@@ -186,6 +190,7 @@ class LogTable:
             failing_statement=row["failing_statement"],
             error=row["error"],
             note=row["note"],
+            operations=row["operations"],
             id=row["id"],
         )
 

@@ -53,6 +53,8 @@ class _RunState:
     committed: int = 0
     finished: bool = False
     started_at: datetime | None = None
+    operations: list[str] = field(default_factory=list)
+    """What the running revision's completed directives did, in order."""
 
 
 def _applied(graph: RevisionGraph, rows: Sequence[str]) -> set[str]:
@@ -179,6 +181,14 @@ class LedgerObserver(RevisionObserver):
         state = self._runs.get(id(run.context))
         if state is not None:
             state.started_at = utcnow()
+            state.operations = []
+
+    def operation_finished(self, context: MigrationContext, operation: object) -> None:
+        """Count a completed directive of the running revision."""
+        state = self._runs.get(id(context))
+        if state is not None:
+            describe = getattr(operation, "describe", None)
+            state.operations.append(describe() if callable(describe) else type(operation).__name__)
 
     def revision_applied(self, run: RevisionRun) -> None:
         """Write the revision's rows in its own transaction."""
@@ -200,6 +210,7 @@ class LedgerObserver(RevisionObserver):
                     checksum_of_file(run.path),
                     started,
                     finished=utcnow(),
+                    operations=len(state.operations),
                 )
             ]
         state.log.append(run.connection, entries)
@@ -261,6 +272,8 @@ class LedgerObserver(RevisionObserver):
             outcome="failed",
             statement=statement,
             error=_cause(error),
+            operations=len(state.operations),
+            note=_kept(run.context, state.operations),
         )
         try:
             with run.connection.engine.connect() as own, own.begin():
@@ -287,6 +300,7 @@ class LedgerObserver(RevisionObserver):
         statement: str | None = None,
         error: str | None = None,
         note: str | None = None,
+        operations: int | None = None,
     ) -> Entry:
         return Entry(
             revision=revision,
@@ -300,6 +314,7 @@ class LedgerObserver(RevisionObserver):
             failing_statement=statement,
             error=error,
             note=note,
+            operations=operations,
         )
 
     def _read_back(
@@ -322,6 +337,17 @@ class LedgerObserver(RevisionObserver):
                 "during the run (another process, or a revision writing to it). Check with "
                 "`distill current` and `distill log`, then fix it with `distill stamp`"
             )
+
+
+def _kept(context: MigrationContext, operations: Sequence[str]) -> str | None:
+    """On a database that cannot roll DDL back: the directives that completed and stay."""
+    if context.transactional_ddl or not operations:
+        return None
+    done = "; ".join(f"{number}. {text}" for number, text in enumerate(operations, 1))
+    return (
+        f"{len(operations)} operation(s) completed before the failure and are not rolled "
+        f"back ({context.impl.name} commits DDL at once): {done}"
+    )
 
 
 def _accepted(finding: Finding) -> str:

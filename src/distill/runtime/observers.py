@@ -13,7 +13,8 @@ once per online run (never for --sql scripts):
                   transactions it opened itself (env.py's own transaction, if any, may
                   still be open: the revisions in it are told `revision_committed` later);
 
-and for every step of the plan:
+and for every step of the plan (with `operation_finished` after each directive of the
+revision that completed):
 
 1. `revision_started`   before the revision's migration function runs, inside the
                         transaction the revision runs in;
@@ -84,6 +85,10 @@ class RevisionObserver:
 
     def revision_started(self, run: RevisionRun) -> None:
         """The revision is about to run, inside its transaction."""
+
+    def operation_finished(self, context: MigrationContext, operation: Any) -> None:
+        """A directive (`op.create_table(...)`, ...) of the running revision completed;
+        told by the `op` facade, outside batch blocks."""
 
     def revision_applied(self, run: RevisionRun) -> None:
         """The revision ran and its version rows are written; its transaction is still open."""
