@@ -142,7 +142,9 @@ class LogTable:
     def append(self, connection: Connection, entries: Iterable[Entry]) -> None:
         """Add rows, in order."""
         rows = [self._row(entry) for entry in entries]
-        if rows:
+        if len(rows) == 1:
+            connection.execute(self.table.insert(), rows[0])  # not executemany: one a revision
+        elif rows:
             connection.execute(self.table.insert(), rows)
 
     def read(self, connection: Connection, limit: int | None = None) -> list[Entry]:
