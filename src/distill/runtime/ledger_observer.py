@@ -17,6 +17,7 @@ and reads back.
   heads the plan meant to reach.
 
 State is kept per MigrationContext: a multi-database env.py runs several with one request.
+A dry run (`RunRequest.dry_run`) is checked like a real one and records nothing.
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ class LedgerObserver(RevisionObserver):
         blocking = [finding for finding in findings if finding.blocks and self.refuse_edited]
         if blocking and not self.allow_edited:
             raise EditedRevisions(refusal(blocking, state.log.qualified_name))
+        if getattr(context.request, "dry_run", False):
+            # a dry run is checked like the real one, and records nothing: what it ran
+            # is rolled back, so neither its rows nor a read-back would be true
+            del self._runs[id(context)]
+            return
         state.log.create(connection)
         now = utcnow()
         rows = [
