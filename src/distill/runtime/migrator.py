@@ -343,6 +343,7 @@ class MigrationContext:
                     self.ensure_version_table()
             self._heads = list(heads)
             steps = self.request.action.steps(heads, self)
+            self._import_revisions(steps)
             reporter = get_reporter()
             reporter.run_started(len(steps))
             for number, step in enumerate(steps, 1):
@@ -365,6 +366,23 @@ class MigrationContext:
             if self._watch is not None and self._transaction is None:
                 self._watch.stop()  # else when env.py's transaction ends
             self._ddl_transactions.exit()
+
+    def _import_revisions(self, steps: Sequence[Step]) -> None:
+        """Import the revision files of the run before running the first one.
+
+        Alembic imports every revision file before it runs any, and histories rely on it:
+        a revision may use a submodule that only a later file imports. A file that fails
+        to import here is left for its step to import again and report.
+        """
+        if self.script is None:
+            return
+        for step in steps:
+            if step.kind == "stamp" or step.revision is None:
+                continue
+            try:
+                self.script.load_module(step.revision)
+            except Exception:
+                return
 
     def _run_step(
         self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
