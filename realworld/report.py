@@ -35,7 +35,7 @@ def render(
     today = datetime.date.today().isoformat()
     counts = {
         s: sum(1 for r in results if r.status == s)
-        for s in ("identical", "different", "failed", "skipped")
+        for s in ("identical", "deliberate", "different", "failed", "skipped")
     }
     lines = [
         "# Real-world parity: published Alembic histories under Alembic and distill",
@@ -85,17 +85,20 @@ def render(
         "",
         "## Results",
         "",
-        f"{counts['identical']} identical, {counts['different']} different, "
-        f"{counts['failed']} failed under both tools, {counts['skipped']} skipped.",
+        f"{counts['identical']} identical, {counts['deliberate']} with only deliberate "
+        f'differences (README.md, "Where distill deliberately differs"), '
+        f"{counts['different']} different, {counts['failed']} failed under both tools, "
+        f"{counts['skipped']} skipped.",
         "",
         "| package | database | step | result | details |",
         "|---|---|---|---|---|",
     ]
     for result in results:
-        shown = [_short(d) for d in result.differences[:DETAILS]]
+        listed = [*result.differences, *result.deliberate]
+        shown = [_short(d) for d in listed[:DETAILS]]
         detail = result.skipped or "; ".join(shown)
-        if len(result.differences) > DETAILS:
-            detail += f" (+{len(result.differences) - DETAILS} more)"
+        if len(listed) > DETAILS:
+            detail += f" (+{len(listed) - DETAILS} more)"
         cells = (result.package, result.backend, result.step, result.status, _cell(detail))
         lines.append("| " + " | ".join(cells) + " |")
     lines += _reproductions()
