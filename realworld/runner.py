@@ -50,6 +50,8 @@ class StepResult:
         if self.status == "deliberate":
             return f"{head} {summarise(self.deliberate, 1).partition(': ')[2]}"
         text = summarise(self.differences)
+        if self.status == "failed":
+            text = "failed under both tools" + text.partition("both failed")[2]
         if self.deliberate:
             text += f" (+{len(self.deliberate)} deliberate)"
         return f"{head} {text}"

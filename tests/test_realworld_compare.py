@@ -216,3 +216,14 @@ def test_a_step_with_only_deliberate_differences_is_marked_so() -> None:
     both = StepResult("p", "sqlite", "upgrade head", ok, ["z"], deliberate=["deliberate (x): y"])
     assert both.status == "different"
     assert both.line().endswith("different: z (+1 deliberate)")
+
+
+def test_a_step_both_tools_fail_alike_says_so() -> None:
+    from realworld.runner import StepResult
+
+    failed = {"alembic": Outcome(1, "x", "a -> b"), "distill": Outcome(1, "y", "a -> b")}
+    lines = compare_outcomes(failed["alembic"], failed["distill"])
+    result = StepResult("p", "mysql", "upgrade head", failed, lines, deliberate=["deliberate"])
+    assert result.status == "failed"
+    assert " failed under both tools: alembic at a -> b " in result.line()
+    assert result.line().endswith("(+1 deliberate)")
