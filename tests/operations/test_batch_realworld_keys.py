@@ -179,3 +179,58 @@ def test_foreign_keys_on_refuses_to_orphan_a_key_with_rows(tmp_path: Path, name:
         pattern.body(op)
     assert "PRAGMA foreign_keys=OFF" in str(raised.value)
     assert _state(engine, pattern.tables) == before
+
+
+def _rename_then_constrain(op: Any) -> None:
+    """airflow 05234396c6fc's downgrade: a batch renames asset_id back to dataset_id, then
+    names the new column in a new primary key and a new foreign key."""
+    with op.batch_alter_table("ref") as batch_op:
+        batch_op.alter_column("asset_id", new_column_name="dataset_id", nullable=False)
+        batch_op.drop_constraint("dsar_asset_fkey", type_="foreignkey")
+        batch_op.create_primary_key("dsdr_pkey", ["dataset_id", "dag_id"])
+        batch_op.create_foreign_key(
+            "dsdr_dataset_fkey", "dataset", ["dataset_id"], ["id"], ondelete="CASCADE"
+        )
+
+
+RENAMED = (
+    "CREATE TABLE dataset (id INTEGER NOT NULL PRIMARY KEY)",
+    "CREATE TABLE ref (dag_id VARCHAR(10) NOT NULL, asset_id INTEGER NOT NULL, "
+    "CONSTRAINT dsar_pkey PRIMARY KEY (asset_id, dag_id), "
+    "CONSTRAINT dsar_asset_fkey FOREIGN KEY (asset_id) REFERENCES dataset (id))",
+    "INSERT INTO dataset VALUES (1), (2)",
+    "INSERT INTO ref VALUES ('d', 1), ('e', 2)",
+)
+
+
+def test_constraints_on_a_column_renamed_in_the_same_batch_are_created(tmp_path: Path) -> None:
+    """A deliberate difference (README): Alembic's batch looks the columns of a new
+    constraint up by their old names, so it silently leaves out a primary key or foreign
+    key that names a column renamed earlier in the batch; distill creates what was asked,
+    the schema the same revision gives on PostgreSQL."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations as AlembicOperations
+
+    theirs = _database(tmp_path / "alembic.db", RENAMED, False)
+    ours = _database(tmp_path / "distill.db", RENAMED, False)
+    with theirs.begin() as connection:
+        _rename_then_constrain(AlembicOperations(MigrationContext.configure(connection)))
+    with ours.connect() as connection, migration(connection) as op:
+        _rename_then_constrain(op)
+    keys = {}
+    for name, engine in (("alembic", theirs), ("distill", ours)):
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            keys[name] = (
+                inspector.get_pk_constraint("ref"),
+                [(fk["name"], fk["options"]) for fk in inspector.get_foreign_keys("ref")],
+            )
+    assert keys["distill"] == (
+        {"constrained_columns": ["dataset_id", "dag_id"], "name": "dsdr_pkey"},
+        [("dsdr_dataset_fkey", {"ondelete": "CASCADE"})],
+    )
+    assert keys["alembic"] == (
+        {"constrained_columns": ["dataset_id", "dag_id"], "name": "dsar_pkey"},
+        [],
+    )
+    assert _state(ours, ("dataset", "ref"))[1] == _state(theirs, ("dataset", "ref"))[1]
