@@ -98,7 +98,7 @@ def run(name: str, backends: list[str]) -> bool:
                 snaps = {tool: snapshot.take(urls[tool]) for tool in TOOLS}
                 differences = compare_outcomes(outcomes["alembic"], outcomes["distill"])
                 differences += compare_snapshots(snaps["alembic"], snaps["distill"])
-                unexplained, explained = deliberate.split(backend, differences)
+                unexplained, explained = deliberate.split(name, backend, differences)
                 alike = alike and not unexplained
                 text = summarise(unexplained, 4)
                 if explained and not unexplained:

@@ -166,7 +166,7 @@ def _run_step(
     for tool in TOOLS:
         snapshots[tool] = snapshot.take(urls[tool], spec.version_table, spec.volatile)
     differences += compare_snapshots(snapshots["alembic"], snapshots["distill"])
-    unexplained, explained = deliberate.split(backend, differences)
+    unexplained, explained = deliberate.split(spec.name, backend, differences)
     return StepResult(spec.name, backend, name, outcomes, unexplained, deliberate=explained)
 
 

@@ -195,14 +195,14 @@ def test_deliberate_differences_are_told_apart_by_shape() -> None:
         "sqlite_master.index ix_b: alembic (absent) | distill 'CREATE INDEX ix_b ON t (b)'",
         "tables.t.columns.c.nullable: alembic False | distill True",
     ]
-    unexplained, explained = split("sqlite", kept + not_kept)
+    unexplained, explained = split("any", "sqlite", kept + not_kept)
     assert unexplained == not_kept
     assert [line.split("): ", 1)[1] for line in explained] == kept
     assert all(line.startswith("deliberate (README: ") for line in explained)
     nullable = "tables.jobs.columns.job_name.nullable: alembic True | distill False"
-    assert split("mysql", [nullable]) == ([], [split("mysql", [nullable])[1][0]])
-    assert split("postgresql", [nullable]) == ([nullable], [])
-    assert split("postgresql", kept[:1]) == (kept[:1], [])
+    assert split("any", "mysql", [nullable]) == ([], [split("any", "mysql", [nullable])[1][0]])
+    assert split("any", "postgresql", [nullable]) == ([nullable], [])
+    assert split("any", "postgresql", kept[:1]) == (kept[:1], [])
 
 
 def test_a_step_with_only_deliberate_differences_is_marked_so() -> None:
@@ -227,3 +227,13 @@ def test_a_step_both_tools_fail_alike_says_so() -> None:
     assert result.status == "failed"
     assert " failed under both tools: alembic at a -> b " in result.line()
     assert result.line().endswith("(+1 deliberate)")
+
+
+def test_a_listed_difference_is_deliberate_only_for_its_package() -> None:
+    from realworld.deliberate import split
+
+    line = "tables.task_outlet_dataset_reference.primary_key.name: alembic 'toar_pkey' | "
+    line += "distill 'todr_pkey'"
+    assert split("airflow", "sqlite", [line])[0] == []
+    assert split("mlflow", "sqlite", [line]) == ([line], [])
+    assert split("airflow", "postgresql", [line]) == ([line], [])
