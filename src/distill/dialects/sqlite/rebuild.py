@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from distill.dialects.base import DialectImpl
-from distill.dialects.builtin_errors import NoSuchTable
+from distill.dialects.builtin_errors import NoSuchColumn, NoSuchTable
 from distill.dialects.copy_and_move import create_table_statements, named_table
 from distill.dialects.ddl import ColumnRename, RenameTable
 from distill.dialects.refusals import refusal_reason
@@ -124,6 +124,7 @@ class _SQLiteRebuild(RebuildChecks):
             # in place, so SQLite itself rewrites the views, triggers, indexes and
             # foreign keys that name the column
             for old_name, new_name in renames:
+                self._require_column(old_name)
                 self.impl.execute(ColumnRename(self.name, old_name, new_name, schema=self.schema))
             source = (
                 reflect(self.connection)
@@ -175,6 +176,21 @@ class _SQLiteRebuild(RebuildChecks):
                     "nothing was changed"
                 )
         self._check_foreign_keys(fk_tables, before)
+
+    def _require_column(self, name: str) -> None:
+        """NoSuchColumn (a KeyError, as Alembic raises) unless the table has column `name`."""
+        columns = [
+            str(row[0])
+            for row in self.exec(
+                "SELECT name FROM pragma_table_info(:name, :schema)",
+                {"name": self.name, "schema": self.schema or "main"},
+            ).all()
+        ]
+        if name.casefold() not in {column.casefold() for column in columns}:
+            raise NoSuchColumn(
+                f"{self.where}: table {self.label} has no column {name!r} (its columns: "
+                f"{', '.join(columns)}); check the column name"
+            )
 
     # --- the swap ---
 
