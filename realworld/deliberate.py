@@ -65,6 +65,10 @@ _AIRFLOW_RENAMED_THEN_CONSTRAINED = frozenset(
         "| distill {'columns': ['dataset_id'], 'referred': 'dataset(id)', 'ondelete': 'CASCADE'}",
         "tables.task_outlet_dataset_reference.primary_key.name: alembic 'toar_pkey' | "
         "distill 'todr_pkey'",
+        # its reproduction, realworld/repros/batch_constraint_on_renamed_column.py
+        "tables.ref.foreign_keys.dsdr_dataset_fkey: alembic (absent) | distill {'columns': "
+        "['dataset_id'], 'referred': 'dataset(id)', 'ondelete': 'CASCADE'}",
+        "tables.ref.primary_key.name: alembic 'dsar_pkey' | distill 'dsdr_pkey'",
     }
 )
 
@@ -86,7 +90,7 @@ KNOWN: tuple[Deliberate, ...] = (
         ("sqlite",),
         lambda difference: difference in _AIRFLOW_RENAMED_THEN_CONSTRAINED,
         "README: a SQLite batch creates a constraint on a column it renamed earlier",
-        packages=("airflow",),
+        packages=("airflow", "batch_constraint_on_renamed_column"),
     ),
 )
 

@@ -126,10 +126,25 @@ def _reproductions() -> list[str]:
     for path in sorted(REPROS.glob("*.py")):
         if path.stem == "__init__":
             continue
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        tree = ast.parse(path.read_text())
+        doc = ast.get_docstring(tree) or ""
         title, _, rest = doc.partition("\n")
-        lines.append(f"- `{path.stem}`: {title.strip()} {' '.join(rest.split())}".rstrip())
+        line = f"- `{path.stem}`: {title.strip()} {' '.join(rest.split())}".rstrip()
+        status = _status(tree)
+        lines.append(line + (f" **Now:** {status}" if status else ""))
     return lines
+
+
+def _status(tree: ast.Module) -> str:
+    """The repro's STATUS string (identical with its regression test, deliberate, open)."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "STATUS" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+        ):
+            return str(node.value.value)
+    return ""
 
 
 def write(path: Path, text: str) -> None:

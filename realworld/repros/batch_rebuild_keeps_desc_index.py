@@ -6,6 +6,8 @@ Alembic recreates the index from reflection and loses DESC; distill keeps the st
 definition (README: SQLite batch rebuilds keep each index as created).
 """
 
+STATUS = "deliberate (README: SQLite batch rebuilds keep each index as created)."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (
