@@ -392,3 +392,8 @@ def render_python_code(
 def _alter_column(context: AutogenContext, op: AlterColumnOp) -> str:
     """alter_column's source as one string, under the name plugins call to extend it."""
     return "\n".join(_alter_column_lines(context, op))
+
+
+def _render_cmd_body(op_container: OpContainer, autogen_context: AutogenContext) -> str:
+    """render_body under the private name and argument order pytest-alembic calls."""
+    return render_body(autogen_context, op_container)
