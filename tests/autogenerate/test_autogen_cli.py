@@ -157,3 +157,23 @@ def test_type_decorator_brings_its_module_import(tmp_path: Path, sqlite_url: str
         engine.dispose()
     assert columns == {"id", "total"}
     assert distill(project, "check").returncode == 0
+
+
+def test_revision_prints_the_lint_findings_of_the_file_it_wrote(
+    tmp_path: Path, db_url: str
+) -> None:
+    project = sqlmodel_project(tmp_path, db_url, user_extra="    age: int | None = None\n")
+    first = ok(project, "revision", "--autogenerate", "-m", "tables")
+    # the tutorial's models have no naming convention: the foreign key is unnamed
+    assert "warning [unnamed-constraint]" in first and "0 errors" in first
+    ok(project, "upgrade", "head")
+
+    # drop `age`, add a NOT NULL `nickname`: both break a running application
+    write_models(project, SQLMODEL_MODELS.format(user_extra="    nickname: str\n"))
+    out = ok(project, "revision", "--autogenerate", "-m", "nickname")
+    path = newest_revision(project)
+    assert "Review before applying (distill lint):" in out
+    assert f"({path})" in out
+    assert "[drop-column] drops column user.age" in out
+    assert "[add-required-column]" in out and "user.nickname" in out
+    assert "2 errors, " in out and "; 1 revision checked." in out

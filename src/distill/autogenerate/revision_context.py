@@ -200,6 +200,12 @@ class RevisionContext:
         return merged
 
     @property
+    def last_migration_context(self) -> Any:
+        """The MigrationContext of the last database compared (None before a run)."""
+        context = self._last_autogen_context
+        return context.migration_context if context is not None else None
+
+    @property
     def diffs(self) -> list[Any]:
         """Alembic's diff tuples of the last script's upgrade ops (what `check` reports)."""
         script = self.generated_revisions[-1]
