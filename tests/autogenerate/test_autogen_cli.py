@@ -177,3 +177,54 @@ def test_revision_prints_the_lint_findings_of_the_file_it_wrote(
     assert "[drop-column] drops column user.age" in out
     assert "[add-required-column]" in out and "user.nickname" in out
     assert "2 errors, " in out and "; 1 revision checked." in out
+
+
+MULTIDB_MODELS = """\
+import sqlalchemy as sa
+
+first = sa.MetaData()
+sa.Table("alpha", first, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(20)))
+second = sa.MetaData()
+sa.Table("beta", second, sa.Column("id", sa.Integer, primary_key=True), sa.Column("b", sa.Integer))
+"""
+
+
+def test_multidb_template_compares_each_engine_with_its_metadata(
+    tmp_path: Path, db_url: str, new_database: object
+) -> None:
+    other = new_database("sqlite")  # type: ignore[operator]
+    result = distill(tmp_path, "init", "-t", "multidb", "migrations")
+    assert result.returncode == 0, result.stderr
+    ini = tmp_path / "distill.ini"
+    ini.write_text(
+        ini.read_text()
+        .replace("sqlite:///%(here)s/engine1.db", db_url.replace("%", "%%"))
+        .replace("sqlite:///%(here)s/engine2.db", other)
+    )
+    (tmp_path / "models.py").write_text(MULTIDB_MODELS)
+    env = tmp_path / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata = {}",
+            "import models  # noqa: E402\n\n"
+            'target_metadata = {"engine1": models.first, "engine2": models.second}',
+        )
+    )
+    ok(tmp_path, "revision", "--autogenerate", "-m", "two databases")
+    text = newest_revision(tmp_path).read_text()
+    engine1 = text.split("def upgrade_engine1")[1].split("def downgrade_engine1")[0]
+    engine2 = text.split("def upgrade_engine2")[1].split("def downgrade_engine2")[0]
+    assert "op.create_table('alpha'" in engine1 and "beta" not in engine1
+    assert "op.create_table('beta'" in engine2 and "alpha" not in engine2
+    assert ruff_check(newest_revision(tmp_path)).returncode == 0
+
+    ok(tmp_path, "upgrade", "head")
+    assert "alpha" in tables(db_url) and "beta" not in tables(db_url)
+    assert "beta" in tables(other) and "alpha" not in tables(other)
+
+    ok(tmp_path, "revision", "--autogenerate", "-m", "nothing")
+    second = newest_revision(tmp_path).read_text()
+    assert "op." not in second.split("def upgrade_engine1")[1]
+    newest_revision(tmp_path).unlink()
+    result = distill(tmp_path, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
