@@ -183,7 +183,7 @@ MULTIDB_MODELS = """\
 import sqlalchemy as sa
 
 first = sa.MetaData()
-sa.Table("alpha", first, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(20)))
+sa.Table("alpha", first, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Text))
 second = sa.MetaData()
 sa.Table("beta", second, sa.Column("id", sa.Integer, primary_key=True), sa.Column("b", sa.Integer))
 """
