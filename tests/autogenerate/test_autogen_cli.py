@@ -228,3 +228,23 @@ def test_multidb_template_compares_each_engine_with_its_metadata(
     newest_revision(tmp_path).unlink()
     result = distill(tmp_path, "check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_use_module_prefix_warning_points_at_env_py(tmp_path: Path, sqlite_url: str) -> None:
+    project = sqlmodel_project(tmp_path, sqlite_url)
+    env = project / "migrations" / "env.py"
+    source = env.read_text()
+    env.write_text(
+        source.replace(
+            "context.configure(connection=connection, target_metadata=target_metadata)",
+            "context.configure(\n        connection=connection,\n"
+            "        target_metadata=target_metadata,\n        use_module_prefix=True,\n    )",
+        )
+    )
+    line = env.read_text().splitlines().index("        use_module_prefix=True,") + 1
+    result = distill(project, "revision", "--autogenerate", "-m", "tables")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("UserWarning") == 1
+    assert f"{env}:{line}: UserWarning: context.configure(use_module_prefix=...)" in result.stderr
+    assert "user_module_prefix" in result.stderr and "does not need it" in result.stderr
+    assert "import sqlmodel" in newest_revision(project).read_text()
