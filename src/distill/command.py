@@ -138,7 +138,39 @@ def revision(
         _run_revision_environment(config, script, revision_context, autogenerate, sql)
     scripts = list(revision_context.generate_scripts())
     _print_rename_hints(config, revision_context)
+    if autogenerate:
+        _print_lint_findings(config, script, revision_context, scripts)
     return scripts[0] if len(scripts) == 1 else scripts
+
+
+def _print_lint_findings(
+    config: Config,
+    script: ScriptDirectory,
+    revision_context: RevisionContext,
+    written: Sequence[Script | None],
+) -> None:
+    """Lint each file autogenerate just wrote, on the database it compared; print findings."""
+    from distill.lint import lint_revision
+    from distill.lint.engine import LintReport
+    from distill.lint.formats import as_text
+
+    context = revision_context.last_migration_context
+    if context is None:
+        return
+    revisions = tuple(item.revision for item in written if item is not None)
+    findings = []
+    with compat.alembic_names():
+        for rev in revisions:
+            try:
+                findings.extend(lint_revision(script, rev, context.dialect, dict(context.opts)))
+            except Exception as error:  # the file is written; lint must not undo the command
+                config.print_stdout(f"  lint could not check {rev}: {error}")
+    if not findings:
+        return
+    report = LintReport(revisions, tuple(findings))
+    messages = {rev: script.graph.revisions[rev].doc.strip().split("\n")[0] for rev in revisions}
+    config.print_stdout("Review before applying (distill lint):")
+    config.print_stdout(as_text(report, messages, _is_terminal(config)))
 
 
 def _print_rename_hints(config: Config, revision_context: RevisionContext) -> None:

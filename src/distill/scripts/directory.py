@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from distill.config import DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH
 from distill.errors import ConfigError, MultipleHeads, ResolutionError, ScriptError
-from distill.graph import Revision, RevisionGraph
+from distill.graph import Revision, RevisionGraph, Step
 from distill.scripts import describe
 
 if TYPE_CHECKING:
     from distill.config import Config, PostWriteHookConfig, ScriptSettings
+    from distill.scripts.revision_map import RevisionMap
 
 RevIds = str | Sequence[str]
 
@@ -224,6 +225,12 @@ def _as_scalar(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
     return ids[0] if len(ids) == 1 else ids
 
 
+def _heads(value: RevIds | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 class ScriptDirectory:
     """A migration folder: env.py, script.py.mako and the version locations."""
 
@@ -259,6 +266,7 @@ class ScriptDirectory:
         self._graph: RevisionGraph | None = None
         self._scripts: dict[str, Script] = {}
         self._modules: dict[str, ModuleType] = {}
+        self._revision_map: RevisionMap | None = None
         if not os.access(self.dir, os.F_OK):
             raise ScriptError(
                 f"Path doesn't exist: {self.dir}.  Please use the 'init' command to create "
@@ -442,6 +450,41 @@ class ScriptDirectory:
         """Forget the cached graph so the next use reads the files again."""
         self._graph = None
         self._scripts.clear()
+
+    @property
+    def revision_map(self) -> RevisionMap:
+        """Alembic's RevisionMap over this folder's revisions (for tools that read it)."""
+        if self._revision_map is None:
+            from distill.scripts.revision_map import RevisionMap
+
+            self._revision_map = RevisionMap(self._load_revisions)
+        return self._revision_map
+
+    @revision_map.setter
+    def revision_map(self, value: RevisionMap) -> None:
+        # tools set a new map after writing a revision file: read the files again
+        self.refresh()
+        self._revision_map = value
+
+    # Alembic's private plan functions, called by test plugins from an env `fn`
+    def _upgrade_revs(self, destination: str, current_rev: RevIds | None) -> list[Step]:
+        """The upgrade steps from the database's heads to `destination`."""
+        return self.graph.upgrade_plan(_heads(current_rev), destination)
+
+    def _downgrade_revs(self, destination: str, current_rev: RevIds | None) -> list[Step]:
+        """The downgrade steps from the database's heads to `destination`."""
+        return self.graph.downgrade_plan(_heads(current_rev), destination)
+
+    def _stamp_revs(self, revision: RevIds, heads: RevIds | None) -> list[Step]:
+        """The version-row changes that stamp `revision` over the database's heads."""
+        targets = (revision,) if isinstance(revision, str) else tuple(revision)
+        return self.graph.stamp_plan(_heads(heads), targets)
+
+    def _load_revisions(self) -> Iterator[Script]:
+        """Every revision's Script, read from the files now (Alembic's generator)."""
+        self.refresh()
+        for rev in self.graph.revisions:
+            yield self._script(rev)
 
     def _script(self, rev: str) -> Script:
         script = self._scripts.get(rev)
