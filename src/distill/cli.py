@@ -42,14 +42,24 @@ class Options:
         )
 
 
-def _run(ctx: click.Context, action: Callable[[Config], None], must_exist: bool = True) -> None:
-    """Run one command with the project's Config."""
+def _run(
+    ctx: click.Context,
+    action: Callable[[Config], None],
+    must_exist: bool = True,
+    runs_env: bool = True,
+) -> None:
+    """Run one command with the project's Config.
+
+    `runs_env=False` marks a command that never runs env.py (it only reads the revision
+    files), so the run reporter and the logging it brings are not imported.
+    """
     options: Options = ctx.obj
 
     def with_config() -> None:
-        from distill.runtime.report import ConsoleReporter, set_reporter
+        if runs_env:
+            from distill.runtime.report import ConsoleReporter, set_reporter
 
-        set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
+            set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
         action(options.config(must_exist=must_exist))
 
     _guard(options, with_config)
@@ -412,7 +422,7 @@ def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> 
     """Show the head revisions."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.heads(cfg, verbose, resolve_dependencies))
+    _run(ctx, lambda cfg: command.heads(cfg, verbose, resolve_dependencies), runs_env=False)
 
 
 @_command("branches")
@@ -422,7 +432,7 @@ def branches_cmd(ctx: click.Context, verbose: bool) -> None:
     """Show the branch points."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.branches(cfg, verbose))
+    _run(ctx, lambda cfg: command.branches(cfg, verbose), runs_env=False)
 
 
 @_command("history")
@@ -436,7 +446,12 @@ def history_cmd(
     """List revisions, newest first."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.history(cfg, rev_range, verbose, indicate_current))
+    reads_database = indicate_current or "current" in (rev_range or "")
+    _run(
+        ctx,
+        lambda cfg: command.history(cfg, rev_range, verbose, indicate_current),
+        runs_env=reads_database,
+    )
 
 
 @_command("show")
@@ -446,7 +461,7 @@ def show_cmd(ctx: click.Context, rev: str) -> None:
     """Show one revision in full."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.show(cfg, rev))
+    _run(ctx, lambda cfg: command.show(cfg, rev), runs_env=rev == "current")
 
 
 @_command("edit")
@@ -456,7 +471,7 @@ def edit_cmd(ctx: click.Context, rev: str) -> None:
     """Open a revision file in $EDITOR."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.edit(cfg, rev))
+    _run(ctx, lambda cfg: command.edit(cfg, rev), runs_env=rev == "current")
 
 
 @_command("ensure_version")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -65,6 +64,8 @@ def prepended_sys_path(paths: Sequence[str]) -> Iterator[None]:
 
 def _module_name(prefix: str, path: Path) -> str:
     """A module name that no other file can share: the file's stem plus a path digest."""
+    import hashlib  # imported here: listing revisions never needs it
+
     digest = hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.name.split(".")[0])
     return f"{prefix}_{stem}_{digest}"
