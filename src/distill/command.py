@@ -43,8 +43,17 @@ def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> No
     """
     from distill.runtime.environment import EnvironmentContext
 
+    request = _with_tenant_schema(config, request)
     with compat.alembic_names(), EnvironmentContext(config, script, request=request):
         script.run_env()
+
+
+def _with_tenant_schema(config: Config, request: RunRequest) -> RunRequest:
+    """The request run in the config's `tenant_schema` (a fleet's schema target), if set."""
+    from dataclasses import replace
+
+    schema = config.get_main_option("tenant_schema")
+    return replace(request, tenant_schema=schema) if schema else request
 
 
 def script_directory(config: Config) -> ScriptDirectory:
@@ -185,7 +194,7 @@ def _run_revision_environment(
             revision_context.run_no_autogenerate(heads, context)
         return []
 
-    request = RunRequest(PlanFunction(retrieve), as_sql=sql)
+    request = _with_tenant_schema(config, RunRequest(PlanFunction(retrieve), as_sql=sql))
     with (
         compat.alembic_names(),
         EnvironmentContext(

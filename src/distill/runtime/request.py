@@ -147,6 +147,9 @@ class RunRequest:
     """Empty the version table before the plan (stamp --purge)."""
     create_version_table: bool = True
     """False for commands that must not change the database (current, history, show)."""
+    tenant_schema: str | None = None
+    """Run the revisions in this schema (a fleet's schema-per-tenant target): unqualified
+    tables go there (schema_translate_map) and so does the version table."""
     observers: tuple[RevisionObserver, ...] = ()
     """Told of every revision an online run starts, applies, commits or fails
     (runtime/observers.py)."""
