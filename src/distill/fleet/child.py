@@ -85,8 +85,18 @@ def run_target(job: Job) -> Result:
     except BaseException as error:  # the summary reports every failure, even exits
         result.outcome = "failed"
         result.error = one_line(error)
+        if result.before is not None:
+            result.after = _heads_after_failure(config)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _heads_after_failure(config: Config) -> tuple[str, ...] | None:
+    """The version rows read back after a failed run; None when they cannot be read."""
+    try:
+        return database_heads(config)
+    except Exception:  # the database went away as well: the summary shows '?'
+        return None
 
 
 def _act(job: Job, config: Config, result: Result) -> None:

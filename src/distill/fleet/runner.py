@@ -21,7 +21,24 @@ from distill.fleet.child import Job, Result, child_main
 Progress = Callable[[Result, int, int, int], None]
 """Told of each finished target with the done, failed and remaining counts."""
 
-_PRELOAD = ["distill.fleet.child", "distill.command", "distill.runtime.migrator", "sqlalchemy"]
+# what every target's run imports (a missing driver is skipped by the fork server)
+_PRELOAD = [
+    "distill.fleet.child",
+    "distill.command",
+    "distill.context",
+    "distill.op",
+    "distill.runtime.environment",
+    "distill.runtime.migrator",
+    "distill.operations.implementations",
+    "distill.scripts.directory",
+    "distill.dialects.sqlite.impl",
+    "distill.dialects.postgresql",
+    "distill.dialects.mysql",
+    "logging.config",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "sqlalchemy.dialects.mysql.pymysql",
+]
 
 
 def _context() -> Any:
