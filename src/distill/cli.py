@@ -614,3 +614,45 @@ def fleet_current_cmd(ctx: click.Context, /, **given: Any) -> None:
 def fleet_check_cmd(ctx: click.Context, /, **given: Any) -> None:
     """Compare the models with every target's database; exit 1 if any differs."""
     _fleet(ctx, "check", None, **given)
+
+
+@_command("squash")
+@click.argument("revision", required=False)
+@click.option("-m", "--message", default=None)
+@click.option("--url", default=None, help="An empty scratch database (default: a temporary file).")
+@click.option("--rev-id", default=None, help="The baseline's own id.")
+@click.option(
+    "--finalize", is_flag=True, help="Make the baseline the revision; delete the old files."
+)
+@click.pass_context
+def squash_cmd(
+    ctx: click.Context,
+    revision: str | None,
+    message: str | None,
+    url: str | None,
+    rev_id: str | None,
+    finalize: bool,
+) -> None:
+    """Write one baseline that builds base..REVISION for empty databases."""
+
+    def run(cfg: Config) -> None:
+        from distill import squash
+
+        if finalize:
+            if revision is not None:
+                raise click.UsageError("--finalize takes no revision")
+            final, deleted = squash.finalize(cfg)
+            click.echo(f"Wrote {final}; deleted {len(deleted)} replaced revision file(s)")
+            return
+        if revision is None:
+            raise click.UsageError("give the revision to squash up to, e.g. distill squash head")
+        done = squash.squash(cfg, revision, message, url, rev_id)
+        replaced = done.baseline.replaces
+        click.echo(
+            f"Wrote {done.path}: replaces {len(replaced)} revision(s), base..{done.baseline.tip}; "
+            "checked: it builds the same schema as the history"
+        )
+        for note in done.notes:
+            click.echo(f"  data statement: {note}")
+
+    _run(ctx, run)

@@ -1,0 +1,59 @@
+"""Build the schema of a revision on a scratch database and check a baseline against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from distill.graph import Step
+from distill.scripts.baseline import Baseline
+from distill.testing.checks import require_empty
+from distill.testing.runner import HistoryRunner
+from distill.testing.schema import SchemaSnapshot, difference
+
+if TYPE_CHECKING:
+    from distill.runtime.migrator import MigrationContext
+
+
+@dataclass(frozen=True)
+class HistorySchema:
+    """What the history built: its snapshot, the rendered (upgrade, downgrade, imports)
+    that build it from nothing, and each table's columns."""
+
+    snapshot: SchemaSnapshot
+    bodies: tuple[str, str, str]
+    columns: dict[str, set[str]]
+
+
+def history_schema(runner: HistoryRunner, tip: str) -> HistorySchema:
+    """Run the history up to `tip` on the empty scratch database and read what it built."""
+    from distill.autogenerate.baseline import render_creation
+    from distill.autogenerate.reflect import reflect_database
+
+    require_empty(runner)
+    runner.upgrade(tip)
+    rendered: list[tuple[str, str, str]] = []
+    columns: dict[str, set[str]] = {}
+
+    def render(heads: tuple[str, ...], context: MigrationContext) -> None:
+        version = (context.version_table_schema or "__none__", context.version_table)
+        database = reflect_database(context.connection, [None], version_table=version)
+        rendered.append(render_creation(context, database))
+        for (_, name), table in database.tables.items():
+            columns[name] = {column.name for column in table.columns}
+
+    runner.inspect(render)
+    return HistorySchema(runner.snapshot(), rendered[0], columns)
+
+
+def check_baseline(runner: HistoryRunner, baseline: Baseline, history: SchemaSnapshot) -> list[str]:
+    """Drop the history's schema with the baseline's downgrade, build it again with its
+    upgrade, and return how the result differs from the history's (empty: equal)."""
+    runner.script.baseline = baseline
+    tip = baseline.tip
+    runner.run([Step("downgrade", baseline.revision, (tip,), ())])
+    left = runner.snapshot()
+    if not left.is_empty:
+        return [f"left after the baseline's downgrade: {name}" for name in sorted(left.tables)]
+    runner.run([Step("upgrade", baseline.revision, (), (tip,))])
+    return difference(history, runner.snapshot())
