@@ -477,6 +477,9 @@ class MigrationContext:
         return function  # type: ignore[no-any-return]
 
     def _path(self, rev: str | None) -> str:
+        baseline = self.script.baseline if self.script is not None else None
+        if baseline is not None and rev == baseline.revision:
+            return baseline.path
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else "<unknown file>"
 
