@@ -470,6 +470,13 @@ def history(
         _inspect(config, script, lambda found, context: emit(found))
     else:
         emit(())
+    baseline = script.baseline
+    if baseline is not None and lower == "base":
+        config.print_stdout(
+            f"baseline {baseline.revision} -> {baseline.tip}: an empty database runs "
+            f"{os.path.basename(baseline.path)} instead of base..{baseline.tip} "
+            f"({len(baseline.replaces)} revisions)"
+        )
 
 
 def _substitute_current(

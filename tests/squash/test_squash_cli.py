@@ -120,6 +120,8 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
     (baseline,) = (project / "migrations" / "baseline").glob("*.py")
     assert "replaces: tuple[str, ...] = (" in baseline.read_text()
 
+    history = _run(project, urls["fresh"], "history")
+    assert history.splitlines()[-1].startswith("baseline ") and "base..m1 (5 revisions)" in history
     fresh = _run(project, urls["fresh"], "upgrade", "head")
     assert "baseline" in fresh and "Running upgrade b1" not in fresh
     for name in ("mid", "tip", "past", "fresh"):
