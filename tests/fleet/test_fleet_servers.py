@@ -152,3 +152,26 @@ def test_schemas_on_sqlite_are_refused_in_the_summary(tmp_path: Path) -> None:
     result = distill(project, "fleet", "upgrade", "head", "--targets", str(listing))
     assert result.returncode == 1
     assert "sqlite has no schemas to run a tenant in" in result.stdout
+
+
+def test_fleet_check_compares_each_schema_with_the_models(tmp_path: Path, pg_url: str) -> None:
+    _execute(pg_url, "CREATE SCHEMA ta", "CREATE SCHEMA tb")
+    project = fleet_project(tmp_path, pg_url)
+    env = project / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata = None",
+            "import sqlalchemy as sa\n"
+            "target_metadata = sa.MetaData()\n"
+            "for _n in (1, 2, 3):\n"
+            "    sa.Table(f't{_n}', target_metadata,"
+            " sa.Column('id', sa.Integer, primary_key=True))",
+        )
+    )
+    assert distill(project, "fleet", "upgrade", "head", "--schemas", "t?").returncode == 0
+    _execute(pg_url, "ALTER TABLE tb.t1 ADD COLUMN extra integer")
+    result = distill(project, "fleet", "check", "--schemas", "t?")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("ta") and lines[0].endswith("ok")
+    assert "differs" in lines[1] and "remove column t1.extra" in lines[2]
