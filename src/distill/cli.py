@@ -517,6 +517,7 @@ def _fleet_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--keep-going", is_flag=True, help="Go on after a target fails."),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
         click.option("--no-backup", is_flag=True, help="Skip the copy of SQLite files."),
+        click.option("--timeout", type=float, default=None, help="Kill a target after SECONDS."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -540,6 +541,7 @@ def _fleet(ctx: click.Context, action: str, revision: str | None, **given: Any) 
             given["canary"],
             given["keep_going"],
             not given["no_backup"],
+            given["timeout"],
         )
         progress = _FleetProgress(action, quiet=options.quiet)
         report = fleet.run_fleet(cfg, action, revision, targets, settings, progress)  # type: ignore[arg-type]

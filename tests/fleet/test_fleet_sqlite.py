@@ -159,3 +159,24 @@ def test_fleet_check_reports_the_targets_that_differ_from_the_models(tmp_path: P
     assert "differs: 1 difference(s)" in line
     assert "stray" in result.stdout
     assert "2 ok, 1 differs" in result.stdout.splitlines()[-1]
+
+
+def test_a_hanging_target_is_killed_at_the_timeout(tmp_path: Path) -> None:
+    hang = (
+        'if "hang.db" in str(op.get_bind().engine.url):\n'
+        "        import time\n"
+        "        time.sleep(120)\n"
+        '    op.create_table("t3", sa.Column("id", sa.Integer, primary_key=True))'
+    )
+    project = fleet_project(tmp_path, third=hang)
+    lines = [*_tenants(project, 2), f"hangs sqlite:///{project / 'hang.db'}"]
+    targets = write_targets(project, lines)
+    result = distill(
+        project, "fleet", "upgrade", "head", "--targets", str(targets), "--timeout", "8",
+        "--keep-going", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 1
+    entries = {entry["name"]: entry for entry in json.loads(result.stdout)["targets"]}
+    assert entries["hangs"]["outcome"] == "crashed"
+    assert entries["hangs"]["error"] == "timed out after 8s and was killed"
+    assert entries["tenant00"]["outcome"] == entries["tenant01"]["outcome"] == "ok"

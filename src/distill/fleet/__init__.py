@@ -55,6 +55,7 @@ class FleetOptions:
     canary: int = 0
     keep_going: bool = False
     backup: bool = True
+    timeout: float | None = None
 
 
 def resolve_targets(
@@ -108,6 +109,7 @@ def run_fleet(
         jobs=options.jobs or os.cpu_count() or 1,
         canary=options.canary,
         keep_going=options.keep_going,
+        timeout=options.timeout,
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="distill-fleet-") as logs:

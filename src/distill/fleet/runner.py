@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -57,12 +58,15 @@ class Schedule:
     jobs: int
     canary: int = 0
     keep_going: bool = False
+    timeout: float | None = None
+    """Seconds a target may take before its process is killed (None: no limit)."""
 
 
 @dataclass
 class _Running:
     process: Any
     job: Job
+    started: float
 
 
 class Runner:
@@ -104,26 +108,52 @@ class Runner:
                     process = context.Process(target=child_main, args=(job, writer), daemon=True)
                     process.start()
                     writer.close()  # the child's end: EOF here when the child is gone
-                    running[reader] = _Running(process, job)
+                    running[reader] = _Running(process, job, time.monotonic())
                 if not running:
                     break
-                for ready in wait(list(running)):
+                for ready in wait(list(running), timeout=self._next_deadline(running)):
                     assert isinstance(ready, Connection)
                     self._finish(ready, running.pop(ready))
+                self._kill_late(running)
         finally:
             for left in running.values():  # interrupted: no process outlives the fleet
                 left.process.kill()
                 left.process.join()
 
-    def _finish(self, reader: Connection, running: _Running) -> None:
+    def _next_deadline(self, running: dict[Connection, _Running]) -> float | None:
+        """Seconds until the first running target times out (None: no limit)."""
+        if self.schedule.timeout is None:
+            return None
+        first = min(entry.started for entry in running.values())
+        return max(0.0, first + self.schedule.timeout - time.monotonic())
+
+    def _kill_late(self, running: dict[Connection, _Running]) -> None:
+        """Kill the targets past the timeout; each is reported as crashed."""
+        timeout = self.schedule.timeout
+        if timeout is None:
+            return
+        now = time.monotonic()
+        for reader, entry in list(running.items()):
+            if now - entry.started < timeout:
+                continue
+            entry.process.kill()
+            running.pop(reader)
+            self._finish(reader, entry, f"timed out after {timeout:g}s and was killed")
+
+    def _finish(self, reader: Connection, running: _Running, killed: str | None = None) -> None:
         """Collect one target's Result (or its crash)."""
         try:
-            result: Result = reader.recv()
+            result: Result = (
+                reader.recv() if killed is None else Result(running.job.target, "crashed")
+            )
         except (EOFError, OSError):
             result = Result(running.job.target, "crashed")
         reader.close()
         running.process.join()
-        if result.outcome == "crashed":
+        if killed is not None:
+            result.error = killed
+            result.seconds = time.monotonic() - running.started
+        elif result.outcome == "crashed":
             result.error = _crash_text(running.process.exitcode, running.job.log_path)
         result.target = running.job.target
         if not _succeeded(result):
