@@ -51,8 +51,9 @@ HISTORY: list[tuple[str, str | tuple[str, ...] | None, str, str]] = [
     (
         "m1",
         ("b1", "c1"),
-        "op.execute(\"UPDATE account SET email = 'unknown' WHERE email IS NULL\")",
-        "pass",
+        "op.execute(\"UPDATE account SET email = 'unknown' WHERE email IS NULL\")\n"
+        '    op.execute("CREATE VIEW named_account AS SELECT id, name FROM account")',
+        'op.execute("DROP VIEW named_account")',
     ),
     (
         "d1",
@@ -117,6 +118,7 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
     assert "replaces 5 revision(s), base..m1" in out
     assert "a2: bulk_insert into role (2 row(s)) (carried over)" in out
     assert "m1: execute UPDATE account SET email = 'unknown' WHERE email IS NULL" in out
+    assert "view named_account: made by raw SQL, carried over as op.execute" in out
     (baseline,) = (project / "migrations" / "baseline").glob("*.py")
     assert "replaces: tuple[str, ...] = (" in baseline.read_text()
 
@@ -128,6 +130,7 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
         _run(project, urls[name], "upgrade", "head")
         assert _rows(urls[name], "SELECT version_num FROM alembic_version") == [("d1",)], name
         assert _snapshot(urls[name]) == _snapshot(urls["full"]), name
+        assert _rows(urls[name], "SELECT count(*) FROM named_account") == [(0,)], name
     assert _rows(urls["fresh"], "SELECT id, name FROM role ORDER BY id") == [
         (1, "admin"),
         (2, "user"),

@@ -48,6 +48,11 @@ class RunHooks:
     """The hooks of DialectImpl that the runtime calls about its connection and its run."""
 
     @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """The CREATE VIEW that rebuilds a view from what reflection returns as its definition."""
+        return f"CREATE VIEW {name} AS {definition.strip().rstrip(';')}"
+
+    @classmethod
     def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:
         """`url` made to open its sessions in `schema` (one tenant's schema of a fleet)."""
         raise DistillError(

@@ -74,6 +74,16 @@ def squash(
             for s in statements
         )
         upgrade, downgrade, imports = history.bodies
+        if history.views:
+            notes += tuple(
+                f"view {name}: made by raw SQL, carried over as op.execute; review it"
+                for name in history.views
+            )
+            upgrade += "\n    # views the replaced revisions made with raw SQL: review them\n    "
+            upgrade += "\n    ".join(f"op.execute({sql!r})" for sql in history.views.values())
+            header, _, rest = downgrade.partition("\n")
+            drops = "".join(f"    op.execute({f'DROP VIEW {name}'!r})\n" for name in history.views)
+            downgrade = f"{header}\n{drops}{rest}"
         if carried:
             lines = [statement.render() for statement in carried]
             upgrade += "\n    # constant rows the replaced revisions inserted\n    "
@@ -89,7 +99,9 @@ def squash(
         with tempfile.TemporaryDirectory(prefix="distill-squash-") as staging:
             staged = Path(staging, f"{baseline_id}_baseline.py")
             staged.write_text(text, encoding="utf-8")
-            differences = check_baseline(runner, read_baseline_file(staged), history.snapshot)
+            differences = check_baseline(
+                runner, read_baseline_file(staged), history.snapshot, list(history.views)
+            )
             if differences:
                 shown = "; ".join(differences[:5])
                 raise DistillError(
