@@ -293,8 +293,12 @@ def fleet_case(ws: Workspace, tenants: int, count: int) -> Case:
     )
 
     def reset() -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
 
     def check(run: Run) -> str | None:
         for path in files:
