@@ -24,6 +24,7 @@ Progress = Callable[[Result, int, int, int], None]
 
 # what every target's run imports (a missing driver is skipped by the fork server)
 _PRELOAD = [
+    "distill.cli",  # the `distill` script is the main module a child is prepared with
     "distill.fleet.child",
     "distill.command",
     "distill.context",
