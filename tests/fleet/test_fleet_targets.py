@@ -74,3 +74,16 @@ def test_a_failing_target_command_is_one_line(tmp_path: Path) -> None:
 def test_no_targets_anywhere_says_where_to_put_them(tmp_path: Path) -> None:
     with pytest.raises(DistillError, match="pass --targets FILE, or set fleet_targets"):
         resolve_targets(_config(tmp_path, ""))
+
+
+def test_a_postgresql_schema_target_sets_the_search_path_in_the_url() -> None:
+    import sqlalchemy as sa
+
+    from distill.dialects import impl_class_for
+
+    url = sa.make_url("postgresql+psycopg://app@db/app?options=-cstatement_timeout%3D5000")
+    hooks = impl_class_for(url.get_dialect()())
+    options = hooks.url_for_schema(url, "tenant_a").query["options"]
+    assert options == "-cstatement_timeout=5000 -csearch_path=tenant_a,public"
+    quoted = hooks.url_for_schema(sa.make_url("postgresql+psycopg://db/app"), "Tenant B")
+    assert quoted.query["options"] == '-csearch_path="Tenant\\ B",public'
