@@ -49,8 +49,17 @@ def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> No
     """
     from distill.runtime.environment import EnvironmentContext
 
+    request = _with_tenant_schema(config, request)
     with _alembic_names(), EnvironmentContext(config, script, request=request):
         script.run_env()
+
+
+def _with_tenant_schema(config: Config, request: RunRequest) -> RunRequest:
+    """The request run in the config's `tenant_schema` (a fleet's schema target), if set."""
+    from dataclasses import replace
+
+    schema = config.get_main_option("tenant_schema")
+    return replace(request, tenant_schema=schema) if schema else request
 
 
 def script_directory(config: Config) -> ScriptDirectory:
@@ -165,7 +174,7 @@ def _print_lint_findings(
         return
     revisions = tuple(item.revision for item in written if item is not None)
     findings = []
-    with compat.alembic_names():
+    with _alembic_names():
         for rev in revisions:
             try:
                 findings.extend(lint_revision(script, rev, context.dialect, dict(context.opts)))
@@ -223,7 +232,7 @@ def _run_revision_environment(
             revision_context.run_no_autogenerate(heads, context)
         return []
 
-    request = RunRequest(PlanFunction(retrieve), as_sql=sql)
+    request = _with_tenant_schema(config, RunRequest(PlanFunction(retrieve), as_sql=sql))
     with (
         _alembic_names(),
         EnvironmentContext(
@@ -499,6 +508,13 @@ def history(
         _inspect(config, script, lambda found, context: emit(found))
     else:
         emit(())
+    baseline = script.baseline
+    if baseline is not None and lower == "base":
+        config.print_stdout(
+            f"baseline {baseline.revision} -> {baseline.tip}: an empty database runs "
+            f"{os.path.basename(baseline.path)} instead of base..{baseline.tip} "
+            f"({len(baseline.replaces)} revisions)"
+        )
 
 
 def _substitute_current(

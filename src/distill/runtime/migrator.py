@@ -37,6 +37,7 @@ from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput,
 # MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
 from distill.runtime.steps import MigrationInfo as MigrationInfo
 from distill.runtime.steps import describe_step, known_revision, migration_info
+from distill.runtime.tenant import use_tenant_schema
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
 
 if TYPE_CHECKING:
@@ -153,7 +154,9 @@ class MigrationContext:
             (callbacks,) if callable(callbacks) else tuple(callbacks)
         )
         self.version_table: str = opts.get("version_table", DEFAULT_NAME)
-        self.version_table_schema: str | None = opts.get("version_table_schema")
+        self.version_table_schema: str | None = (
+            opts.get("version_table_schema") or self.request.tenant_schema
+        )
         self._version = VersionTable(
             self.version_table,
             self.version_table_schema,
@@ -177,6 +180,8 @@ class MigrationContext:
             self._sink = NoConnectionSink(dialect, literal_binds=literal_binds)
             self.connection = None
         else:
+            if self.request.tenant_schema is not None:
+                use_tenant_schema(connection, self.request.tenant_schema)
             self._sink = ConnectionSink(connection, literal_binds=literal_binds)
             self.connection = connection
             self._in_external_transaction = connection.in_transaction()
@@ -490,6 +495,9 @@ class MigrationContext:
         return function  # type: ignore[no-any-return]
 
     def _path(self, rev: str | None) -> str:
+        baseline = self.script.baseline if self.script is not None else None
+        if baseline is not None and rev == baseline.revision:
+            return baseline.path
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else "<unknown file>"
 
