@@ -47,9 +47,10 @@ _TABLE_HOLDERS = sa.text(
 )
 
 # names following the words that introduce a relation in DDL and DML
+# (zero-width, so that `TABLE IF EXISTS ONLY t` yields every candidate)
 _RELATION = re.compile(
-    r"\b(?:TABLE|ONLY|ON|REFERENCES|INTO|FROM|JOIN|UPDATE|INDEX|VIEW|SEQUENCE|EXISTS)\s+"
-    r'((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)',
+    r"\b(?=(?:TABLE|ONLY|ON|REFERENCES|INTO|FROM|JOIN|UPDATE|INDEX|VIEW|SEQUENCE|EXISTS)\s+"
+    r'((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?))',
     re.IGNORECASE,
 )
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 FIRST_PAUSE = 1.0  # seconds before the first retry, doubled for each next one
 MAX_PAUSE = 30.0
+CAUSE_DEPTH = 5  # how far down the chain of causes a lock timeout is looked for
 
 
 @dataclass
@@ -60,6 +61,25 @@ def with_lock_timeout(request: RunRequest) -> RunRequest:
     return replace(request, observers=(observer, *request.observers))
 
 
+def _contention(
+    context: MigrationContext, error: BaseException
+) -> tuple[str | None, BaseException]:
+    """What the dialect says about the lock a statement gave up on, looking through the
+    chain of causes (a directive's refusal wraps the driver's error); (None, error) when
+    the failure was not a lock timeout."""
+    if context.connection is None or context.as_sql:
+        return None, error
+    seen: BaseException | None = error
+    for _ in range(CAUSE_DEPTH):
+        if seen is None:
+            break
+        found = context.impl.lock_contention(context.connection, seen)
+        if found is not None:
+            return found, seen
+        seen = seen.__cause__ or seen.__context__
+    return None, error
+
+
 def pause_before_retry(
     context: MigrationContext,
     error: MigrationError,
@@ -70,10 +90,7 @@ def pause_before_retry(
     raises the failure, with the contended table and its holder, when it must not or
     cannot be retried."""
     locking = context.request.locking
-    cause = error.__cause__ if error.__cause__ is not None else error
-    contention = None
-    if context.connection is not None and not context.as_sql:
-        contention = context.impl.lock_contention(context.connection, cause)
+    contention, cause = _contention(context, error)
     if contention is None:
         raise error
     retries = locking.retries if locking is not None else 0
