@@ -27,7 +27,7 @@ def deploy_lock(connection: sa.Connection, name: str) -> DeployLock:
     path = database_file(connection.engine.url)
     if path is None:
         return DeployLock(f"memory {id(connection.engine)}", "an in-memory database")
-    return FileDeployLock(path + SUFFIX)
+    return FileDeployLock(path + SUFFIX, path)
 
 
 class FileDeployLock(DeployLock):
@@ -35,8 +35,9 @@ class FileDeployLock(DeployLock):
 
     available = True
 
-    def __init__(self, path: str) -> None:
-        super().__init__(f"file {path}", path)
+    def __init__(self, path: str, database: str | None = None) -> None:
+        where = f"{database} (lock file {path})" if database else path
+        super().__init__(f"file {path}", where)
         self.path = path
         self._file: IO[str] | None = None
 
