@@ -324,19 +324,60 @@ def merge_cmd(
     )
 
 
+_LOCK_TIMEOUT = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Wait at most this long for another distill run on the database (default 300).",
+)
+
+
+def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--ddl-lock-timeout and --retries (PostgreSQL's DDL lock timeout)."""
+    function = click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="N",
+        help="Run a revision again (in a new transaction) after a DDL lock timeout.",
+    )(function)
+    return click.option(
+        "--ddl-lock-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Give up a DDL statement that waits this long for a table lock (PostgreSQL).",
+    )(function)
+
+
 @_relative_command("upgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@_LOCK_TIMEOUT
+@_ddl_lock_options
 @click.pass_context
 def upgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    no_backup: bool,
+    lock_timeout: float | None,
+    ddl_lock_timeout: float | None,
+    retries: int | None,
 ) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup))
+    locks: dict[str, Any] = {
+        "lock_timeout": lock_timeout,
+        "ddl_lock_timeout": ddl_lock_timeout,
+        "retries": retries,
+    }
+    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup, **locks))
 
 
 @_relative_command("downgrade")
@@ -344,14 +385,28 @@ def upgrade_cmd(
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@_LOCK_TIMEOUT
+@_ddl_lock_options
 @click.pass_context
 def downgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    no_backup: bool,
+    lock_timeout: float | None,
+    ddl_lock_timeout: float | None,
+    retries: int | None,
 ) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup))
+    locks: dict[str, Any] = {
+        "lock_timeout": lock_timeout,
+        "ddl_lock_timeout": ddl_lock_timeout,
+        "retries": retries,
+    }
+    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup, **locks))
 
 
 @_command("restore")
@@ -393,14 +448,23 @@ def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: boo
 @click.option("--sql", is_flag=True)
 @click.option("--tag", default=None)
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
+@_LOCK_TIMEOUT
 @click.pass_context
 def stamp_cmd(
-    ctx: click.Context, revisions: tuple[str, ...], sql: bool, tag: str | None, purge: bool
+    ctx: click.Context,
+    revisions: tuple[str, ...],
+    sql: bool,
+    tag: str | None,
+    purge: bool,
+    lock_timeout: float | None,
 ) -> None:
     """Set the version table without running migrations."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.stamp(cfg, list(revisions), sql, tag, purge))
+    _run(
+        ctx,
+        lambda cfg: command.stamp(cfg, list(revisions), sql, tag, purge, lock_timeout=lock_timeout),
+    )
 
 
 @_command("current")

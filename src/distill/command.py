@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from distill.autogenerate.revision_context import RevisionContext
     from distill.config import Config
     from distill.lint import Finding, LintReport
+    from distill.runtime.deploy_lock import Locking
     from distill.runtime.migrator import MigrationContext
     from distill.runtime.request import InspectFn, RunRequest
     from distill.scripts.directory import Script, ScriptDirectory
@@ -330,9 +331,18 @@ def upgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    lock_timeout: float | None = None,
+    ddl_lock_timeout: float | None = None,
+    retries: int | None = None,
 ) -> None:
-    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does)."""
-    _migrate(config, revision, sql, tag, upgrading=True, backup=backup)
+    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does).
+
+    distill's locks (None: the config's value or the default): `lock_timeout`, seconds
+    to wait for the deploy lock; `ddl_lock_timeout`, seconds a DDL statement waits for a
+    table lock (PostgreSQL); `retries`, how often a revision runs again after that.
+    """
+    locking = _locking(config, sql, lock_timeout, ddl_lock_timeout, retries)
+    _migrate(config, revision, sql, tag, upgrading=True, backup=backup, locking=locking)
 
 
 def downgrade(
@@ -342,17 +352,45 @@ def downgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    lock_timeout: float | None = None,
+    ddl_lock_timeout: float | None = None,
+    retries: int | None = None,
 ) -> None:
-    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does)."""
+    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does;
+    the lock options as for upgrade)."""
     if sql and ":" not in revision:
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
         )
-    _migrate(config, revision, sql, tag, upgrading=False, backup=backup)
+    locking = _locking(config, sql, lock_timeout, ddl_lock_timeout, retries)
+    _migrate(config, revision, sql, tag, upgrading=False, backup=backup, locking=locking)
+
+
+def _locking(
+    config: Config,
+    sql: bool,
+    lock_timeout: float | None,
+    ddl_lock_timeout: float | None = None,
+    retries: int | None = None,
+) -> Locking | None:
+    """The locks an online run takes (runtime/deploy_lock.py); none for --sql."""
+    from distill.runtime.deploy_lock import Locking
+
+    if sql:
+        return None
+    return Locking.of(
+        config, lock_timeout=lock_timeout, ddl_lock_timeout=ddl_lock_timeout, retries=retries
+    )
 
 
 def _migrate(
-    config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool, backup: bool = False
+    config: Config,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    upgrading: bool,
+    backup: bool = False,
+    locking: Locking | None = None,
 ) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     from distill.runtime.request import Migrate, RunRequest
@@ -379,6 +417,7 @@ def _migrate(
         starting_rev=starting_rev,
         destination_rev=revision,
         tag=tag,
+        locking=locking,
     )
     _run_env(config, script, request)
 
@@ -408,9 +447,16 @@ def restore(config: Config, path: str | None = None) -> None:
 
 
 def stamp(
-    config: Config, revision: RevIds, sql: bool = False, tag: str | None = None, purge: bool = False
+    config: Config,
+    revision: RevIds,
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    *,
+    lock_timeout: float | None = None,
 ) -> None:
-    """Set the version table to the given revision(s) without running any migration."""
+    """Set the version table to the given revision(s) without running any migration
+    (`lock_timeout`: seconds to wait for the deploy lock, as for upgrade)."""
     from distill.runtime.request import RunRequest, Stamp
 
     script = _script(config)
@@ -436,6 +482,7 @@ def stamp(
         destination_rev=targets[-1] if targets else None,
         tag=tag,
         purge=purge,
+        locking=_locking(config, sql, lock_timeout),
     )
     _run_env(config, script, request)
 

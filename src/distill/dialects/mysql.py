@@ -31,6 +31,8 @@ from distill.dialects.ddl import (
     format_column,
     format_default,
 )
+from distill.dialects.deploy_lock import DeployLock
+from distill.dialects.mysql_locks import NamedDeployLock
 from distill.errors import DistillError
 
 
@@ -371,6 +373,11 @@ class MySQLImpl(DialectImpl):
         args = getattr(error.orig, "args", ())
         code = args[0] if args and isinstance(args[0], int) else None
         return _HINTS.get(code) if code is not None else None
+
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """GET_LOCK on a connection of its own (mysql_locks.py)."""
+        return NamedDeployLock(connection, name)
 
 
 def _typed(kind: type[sa.Constraint], constraint: sa.Constraint) -> sa.Constraint:

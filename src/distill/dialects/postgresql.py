@@ -24,6 +24,8 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from distill.dialects.alteration import ColumnAlteration
 from distill.dialects.base import DialectImpl
 from distill.dialects.ddl import ColumnRename, alter_table, format_column
+from distill.dialects.deploy_lock import DeployLock
+from distill.dialects.postgresql_locks import AdvisoryDeployLock, lock_contention, set_lock_timeout
 
 
 class IgnoringError(ExecutableDDLElement):
@@ -242,6 +244,19 @@ class PostgreSQLImpl(DialectImpl):
             "`transaction_per_migration=True` in env.py's context.configure(), or raise "
             "max_locks_per_transaction on the server"
         )
+
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """An advisory lock held by a session of its own (postgresql_locks.py)."""
+        return AdvisoryDeployLock(connection, name)
+
+    def set_ddl_lock_timeout(self, connection: sa.Connection, seconds: float) -> bool:
+        """SET LOCAL lock_timeout."""
+        return set_lock_timeout(connection, seconds)
+
+    def lock_contention(self, connection: sa.Connection, error: BaseException) -> str | None:
+        """The table a timed-out statement waited for and the sessions holding it."""
+        return lock_contention(connection, error)
 
 
 def is_lock_exhaustion(error: BaseException) -> bool:

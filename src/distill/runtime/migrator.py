@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, MigrationError
 from distill.runtime.connection_watch import ConnectionWatch
+from distill.runtime.ddl_retry import pause_before_retry, with_lock_timeout
+from distill.runtime.deploy_lock import nothing_left, take_deploy_lock
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
@@ -87,6 +89,7 @@ class _Transaction:
             self._context._finish_transaction(commit)
         finally:
             self._context._ddl_transactions.exit()
+            self._context._release_lock_if_done()
 
 
 def _one_line(text: str) -> str:
@@ -143,7 +146,7 @@ class MigrationContext:
         from distill.dialects.run_hooks import DDLTransactions
 
         run_options, configure_options = split_options(opts)
-        self.request = (request or RunRequest()).with_options(run_options)
+        self.request = with_lock_timeout((request or RunRequest()).with_options(run_options))
         self.environment_context = environment_context
         self.opts = configure_options
         opts = configure_options
@@ -205,6 +208,8 @@ class MigrationContext:
         self._commits_at_run_start = 0
         self._step_watch_marks = (0, 0)
         self._committed_in_step = False  # an autocommit block of the step committed
+        self._step_owns_transaction = False  # the step opened the transaction it ran in
+        self._release_lock: Callable[[], None] | None = None  # the deploy lock, when held
         self._running = False
         # revisions applied whose transaction has not committed yet, for the observers,
         # and those whose COMMIT was seen but not yet told
@@ -333,6 +338,7 @@ class MigrationContext:
     def run_migrations(self, **kw: Any) -> None:
         """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
+        self._take_deploy_lock()
         self._ddl_transactions.enter()
         if self._watch is not None:
             self._watch.start()
@@ -349,13 +355,15 @@ class MigrationContext:
             self._heads = list(heads)
             steps = self.request.action.steps(heads, self)
             self._import_revisions(steps)
+            if not steps and self.request.locking is not None:
+                nothing_left(self.request.action)
             reporter = get_reporter()
             reporter.run_started(len(steps))
             for number, step in enumerate(steps, 1):
                 event = StepEvent(
                     number, len(steps), step.kind, step.revision, describe_step(self.script, step)
                 )
-                self._run_step(step, event, kw, own_transaction=idle_at_start)
+                self._run_step_retrying(step, event, kw, own_transaction=idle_at_start)
             # what this run began implicitly (the version table, stamps) is committed
             if (
                 idle_at_start
@@ -371,6 +379,63 @@ class MigrationContext:
             if self._watch is not None and self._transaction is None:
                 self._watch.stop()  # else when env.py's transaction ends
             self._ddl_transactions.exit()
+            self._release_lock_if_done()
+
+    def _take_deploy_lock(self) -> None:
+        """Wait for the deploy lock when the request asks for one (runtime/deploy_lock.py)."""
+        locking = self.request.locking
+        if locking is None or locking.lock_timeout is None:
+            return
+        if not isinstance(self._sink, ConnectionSink):
+            return
+        self._release_lock = take_deploy_lock(self, locking.lock_timeout)
+        if self.environment_context is not None:
+            self.environment_context.call_at_exit(self._release_lock)
+
+    def _release_lock_if_done(self) -> None:
+        """Release the deploy lock once the run is over and its transaction has ended (on
+        the connection's own thread: async drivers need that). A transaction the caller
+        opened ends after env.py, when the EnvironmentContext releases the lock."""
+        release = self._release_lock
+        if release is None or self._running or self._transaction is not None:
+            return
+        if self._in_external_transaction and self.environment_context is not None:
+            return
+        self._release_lock = None
+        release()
+
+    def _run_step_retrying(
+        self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
+    ) -> None:
+        """_run_step; after a lock timeout, again in a new transaction as --retries allows
+        (runtime/ddl_retry.py)."""
+        heads = list(self._heads)
+        attempt = 0
+        while True:
+            try:
+                self._run_step(step, event, kw, own_transaction=own_transaction)
+                return
+            except MigrationError as error:
+                if self.request.locking is None:
+                    raise
+                attempt += 1
+                pause = pause_before_retry(self, error, attempt, self._step_rolled_back_whole())
+                self._heads = list(heads)
+                time.sleep(pause)
+                if not heads and self.request.create_version_table:
+                    self.ensure_version_table()  # its creation rolled back with the step
+
+    def _step_rolled_back_whole(self) -> bool:
+        """True when the failed step ran in a transaction it opened, which rolled back with
+        nothing of the step committed on the way: running it again is safe."""
+        watch = self._watch
+        return (
+            self._step_owns_transaction
+            and self.impl.transactional_ddl
+            and not self._committed_in_step
+            and watch is not None
+            and watch.foreign_commits == self._step_watch_marks[0]
+        )
 
     def _import_revisions(self, steps: Sequence[Step]) -> None:
         """Import the revision files of the run before running the first one.
@@ -399,10 +464,13 @@ class MigrationContext:
             self._step_watch_marks = (self._watch.foreign_commits, self._watch.foreign_rollbacks)
         self._tell_committed()
         in_owned_transaction = False
+        self._step_owns_transaction = False
+        opened_before = self._transaction is not None
         run = self._revision_run(step)
         try:
             with self._step_transaction(own_transaction):
                 in_owned_transaction = self._transaction is not None
+                self._step_owns_transaction = in_owned_transaction and not opened_before
                 if self.as_sql and not self._heads:
                     self._sink.execute(self._version.create_statement())
                 if step.kind == "stamp":

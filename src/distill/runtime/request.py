@@ -22,6 +22,7 @@ from distill.errors import DistillError
 
 if TYPE_CHECKING:
     from distill.graph import RevisionGraph, Step
+    from distill.runtime.deploy_lock import Locking
     from distill.runtime.migrator import MigrationContext
     from distill.runtime.observers import RevisionObserver
     from distill.scripts.directory import ScriptDirectory
@@ -161,6 +162,9 @@ class RunRequest:
     observers: tuple[RevisionObserver, ...] = ()
     """Told of every revision an online run starts, applies, commits or fails
     (runtime/observers.py)."""
+    locking: Locking | None = None
+    """The deploy lock's wait and the DDL lock timeout with retries (deploy_lock.py,
+    ddl_retry.py); None takes no lock (--sql, read-only commands, bare contexts)."""
 
     @property
     def start(self) -> str | tuple[str, ...] | None:
