@@ -201,8 +201,8 @@ def _example_lines(name: str, usage: str) -> list[str]:
 
 
 def _text(help_text: str | None) -> str:
-    """Help text on one line."""
-    return " ".join((help_text or "").split())
+    """Help text on one line, with the underscores of `__init__` kept literal."""
+    return " ".join((help_text or "").split()).replace("__", "\\_\\_")
 
 
 def _cell(text: str) -> str:
