@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from distill import context
 from distill.config import ScriptSettings
@@ -186,3 +187,17 @@ def test_page_runs_from_a_fresh_install(page: str, tmp_path: Path) -> None:
     folder = tmp_path / "reader"
     folder.mkdir()
     run_page(DOCS / page, folder, install=True)
+
+
+def test_tutorial_production_steps_run_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The tutorial with its PostgreSQL blocks run against a real server."""
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    run_page(DOCS / "tutorial.md", folder, postgresql_url=pg_url)
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as connection:
+        versions = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert versions.scalars().all() == ["0003"]
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    assert {"user", "post", "product"} <= tables

@@ -19,8 +19,9 @@ An HTML comment on the line before a fence changes what happens to that block:
 - `<!-- doc-test: install -->`: the block installs distill; it runs only when the runner
   installs (the checkout is installed in place of the package name), otherwise the
   checkout's own environment is used;
-- `<!-- doc-test: needs postgresql -->`: the block needs a PostgreSQL server and is not
-  run (keep these few).
+- `<!-- doc-test: needs postgresql -->`: the block needs a PostgreSQL server; it runs only
+  when the runner is given one, with every PostgreSQL URL in it replaced by the server's
+  (keep these few).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ RUN_LANGUAGES = ("bash", "python")
 NEEDS_POSTGRESQL = "needs postgresql"
 INSTALL = "install"
 CHECKOUT = Path(__file__).resolve().parents[2]
+POSTGRESQL_URL = re.compile(r"postgresql\+psycopg://[^\s\"']+")
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,16 @@ def runnable(block: Block) -> bool:
 class PageRun:
     """Runs a page's blocks one after the other in `folder`, as one reader's terminal."""
 
-    def __init__(self, folder: Path, install: bool = False, timeout: float = 600) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        install: bool = False,
+        postgresql_url: str | None = None,
+        timeout: float = 600,
+    ) -> None:
         self.folder = folder
         self.install = install
+        self.postgresql_url = postgresql_url
         self.timeout = timeout
         self.state = folder / ".doc-state"
         self.state.mkdir(parents=True)
@@ -140,7 +149,9 @@ class PageRun:
             if output is not None:
                 check_output(block, output, page)
             return
-        if not runnable(block) or block.directive == NEEDS_POSTGRESQL:
+        if not runnable(block):
+            return
+        if block.directive == NEEDS_POSTGRESQL and self.postgresql_url is None:
             return
         if block.directive == INSTALL and not self.install:
             return
@@ -151,6 +162,8 @@ class PageRun:
             code = block.code
             if block.directive == INSTALL:
                 code = checkout_install(code)
+            if block.directive == NEEDS_POSTGRESQL and self.postgresql_url is not None:
+                code = POSTGRESQL_URL.sub(self.postgresql_url, code)
             self._shell(code, block, page)
         elif block.lang == "python":
             self._shell(f"python - <<'DOC_PYTHON_EOF'\n{block.code}DOC_PYTHON_EOF\n", block, page)
@@ -244,9 +257,11 @@ def checkout_install(code: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_page(page: Path, folder: Path, install: bool = False) -> PageRun:
+def run_page(
+    page: Path, folder: Path, install: bool = False, postgresql_url: str | None = None
+) -> PageRun:
     """Run every runnable block of `page` in `folder`; the run's log is on the result."""
-    run = PageRun(folder, install=install)
+    run = PageRun(folder, install=install, postgresql_url=postgresql_url)
     for block in blocks(page.read_text(encoding="utf-8")):
         run.run(block, page.name)
     return run
