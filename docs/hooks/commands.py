@@ -2,9 +2,10 @@
 latest benchmark table from bench/results/latest.md.
 
 docs/commands.md holds the marker `<!-- distill-commands -->`; this hook replaces it with
-one section per command `distill --help` lists (help, usage, every argument and option
-with its default, an example), so the page cannot drift from the CLI. A command missing
-from EXAMPLES gets its usage line as the example.
+one section per command `distill --help` lists, and per subcommand of a command group
+(help, usage, every argument and option with its default, an example), so the page cannot
+drift from the CLI. A command missing from EXAMPLES (keyed by its path, e.g. "fleet
+upgrade") gets its usage line as the example.
 """
 
 from __future__ import annotations
@@ -111,8 +112,22 @@ def command_reference() -> str:
             for name in present:
                 command = main.get_command(root, name)
                 assert command is not None
-                sections.append(_command_section(name, command, root))
+                sections.extend(_sections(name, command, root))
     return "\n".join(sections)
+
+
+def _sections(path: str, command: click.Command, parent: click.Context) -> list[str]:
+    """The section of a command, followed by those of its subcommands if it has any."""
+    context = click.Context(
+        command, info_name=path.split()[-1], parent=parent, **command.context_settings
+    )
+    sections = [_command_section(path, command, context)]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(context):
+            subcommand = command.get_command(context, name)
+            assert subcommand is not None
+            sections.extend(_sections(f"{path} {name}", subcommand, context))
+    return sections
 
 
 def _global_options(main: click.Group, root: click.Context) -> str:
@@ -125,20 +140,19 @@ def _global_options(main: click.Group, root: click.Context) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _command_section(name: str, command: click.Command, root: click.Context) -> str:
+def _command_section(path: str, command: click.Command, context: click.Context) -> str:
     """One command: heading, help, usage, parameters, example."""
-    context = click.Context(command, info_name=name, parent=root, **command.context_settings)
     usage = " ".join(command.collect_usage_pieces(context))
     lines = [
-        f"### distill {name}\n",
+        f"### distill {path}\n",
         f"{_text(command.help) or command.get_short_help_str(200)}\n",
         "```text",
-        f"distill [GLOBAL OPTIONS] {name} {usage}".rstrip(),
+        f"distill [GLOBAL OPTIONS] {path} {usage}".rstrip(),
         "```\n",
         *_parameter_table(command, context, with_help=False),
         "Example:\n",
         "```bash",
-        *_example_lines(name, usage),
+        *_example_lines(path, usage),
         "```\n",
     ]
     return "\n".join(lines)
