@@ -162,7 +162,13 @@ def _relative_command(name: str) -> Callable[[Callable[..., Any]], click.Command
 
 @_command("init")
 @click.argument("directory")
-@click.option("-t", "--template", default="generic", show_default=True)
+@click.option(
+    "-t",
+    "--template",
+    default="generic",
+    show_default=True,
+    help="Project template (see list_templates).",
+)
 @click.option("--package", is_flag=True, help="Write __init__.py files too.")
 @click.pass_context
 def init_cmd(ctx: click.Context, directory: str, template: str, package: bool) -> None:
@@ -182,15 +188,19 @@ def list_templates_cmd(ctx: click.Context) -> None:
 
 
 @_command("revision")
-@click.option("-m", "--message", default=None)
-@click.option("--autogenerate", is_flag=True)
-@click.option("--sql", is_flag=True)
-@click.option("--head", default="head", show_default=True)
-@click.option("--splice", is_flag=True)
-@click.option("--branch-label", default=None)
-@click.option("--version-path", default=None)
-@click.option("--rev-id", default=None)
-@click.option("--depends-on", multiple=True)
+@click.option("-m", "--message", default=None, help="What the revision does (also its file name).")
+@click.option(
+    "--autogenerate", is_flag=True, help="Fill it with the differences between models and database."
+)
+@click.option(
+    "--sql", is_flag=True, help="Run env.py offline while writing (revision_environment)."
+)
+@click.option("--head", default="head", show_default=True, help="The revision the new one follows.")
+@click.option("--splice", is_flag=True, help="Allow --head to name a revision that is not a head.")
+@click.option("--branch-label", default=None, help="Start a named branch with this revision.")
+@click.option("--version-path", default=None, help="Folder to write the file in.")
+@click.option("--rev-id", default=None, help="Use this revision id instead of a random one.")
+@click.option("--depends-on", multiple=True, help="A revision this one needs (repeatable).")
 @click.option(
     "--rename",
     "renames",
@@ -300,10 +310,10 @@ def _ignore(value: object) -> None:
 
 @_command("merge")
 @click.argument("revisions", nargs=-1, required=True)
-@click.option("-m", "--message", default=None)
-@click.option("--branch-label", default=None)
-@click.option("--rev-id", default=None)
-@click.option("--splice", is_flag=True)
+@click.option("-m", "--message", default=None, help="What the merge is for.")
+@click.option("--branch-label", default=None, help="A branch label for the merge revision.")
+@click.option("--rev-id", default=None, help="Use this revision id instead of a random one.")
+@click.option("--splice", is_flag=True, help="Allow merging revisions that are not heads.")
 @click.pass_context
 def merge_cmd(
     ctx: click.Context,
@@ -354,7 +364,7 @@ def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @_relative_command("upgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@click.option("--tag", default=None)
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @_LOCK_TIMEOUT
 @_ddl_lock_options
@@ -383,7 +393,7 @@ def upgrade_cmd(
 @_relative_command("downgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@click.option("--tag", default=None)
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @_LOCK_TIMEOUT
 @_ddl_lock_options
@@ -445,8 +455,8 @@ def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: boo
 
 @_relative_command("stamp")
 @click.argument("revisions", nargs=-1, required=True)
-@click.option("--sql", is_flag=True)
-@click.option("--tag", default=None)
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
 @_LOCK_TIMEOUT
 @click.pass_context
@@ -468,8 +478,8 @@ def stamp_cmd(
 
 
 @_command("current")
-@click.option("-c", "--check-heads", is_flag=True)
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-c", "--check-heads", is_flag=True, help="Fail unless the database is at the heads.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
 @click.pass_context
 def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
     """Show the database's current revision(s)."""
@@ -479,8 +489,8 @@ def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
 
 
 @_command("heads")
-@click.option("-v", "--verbose", is_flag=True)
-@click.option("--resolve-dependencies", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
+@click.option("--resolve-dependencies", is_flag=True, help="Count depends_on links as parents.")
 @click.pass_context
 def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> None:
     """Show the head revisions."""
@@ -490,7 +500,7 @@ def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> 
 
 
 @_command("branches")
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
 @click.pass_context
 def branches_cmd(ctx: click.Context, verbose: bool) -> None:
     """Show the branch points."""
@@ -500,9 +510,11 @@ def branches_cmd(ctx: click.Context, verbose: bool) -> None:
 
 
 @_command("history")
-@click.option("-r", "--rev-range", default=None)
-@click.option("-v", "--verbose", is_flag=True)
-@click.option("-i", "--indicate-current", is_flag=True)
+@click.option("-r", "--rev-range", default=None, help="START:END, either side optional.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
+@click.option(
+    "-i", "--indicate-current", is_flag=True, help="Mark the revisions the database is at."
+)
 @click.pass_context
 def history_cmd(
     ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool
@@ -539,7 +551,7 @@ def edit_cmd(ctx: click.Context, rev: str) -> None:
 
 
 @_command("ensure_version")
-@click.option("--sql", is_flag=True)
+@click.option("--sql", is_flag=True, help="Print the CREATE TABLE instead of running it.")
 @click.pass_context
 def ensure_version_cmd(ctx: click.Context, sql: bool) -> None:
     """Create the version table if it is missing."""
@@ -563,7 +575,13 @@ def demo_cmd(ctx: click.Context, url: str | None, keep: bool) -> None:
 @click.option("-r", "--rev-range", default=None, help="START:END instead of the pending ones.")
 @click.option("--all", "all_revisions", is_flag=True, help="Every revision of the history.")
 @click.option("--dialect", default=None, help="postgresql, mysql, mariadb or sqlite.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    help="github: annotations for GitHub Actions.",
+)
 @click.pass_context
 def lint_cmd(
     ctx: click.Context, rev_range: str | None, all_revisions: bool, dialect: str | None, fmt: str
