@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from distill import __version__
-from distill.errors import DistillError
+from distill.errors import DistillError, MigrationError, revision_failure
 
 if TYPE_CHECKING:
     from distill.config import Config
@@ -69,16 +69,18 @@ def _guard(options: Options, action: Callable[[], None]) -> None:
     """Run `action`; report a failure as one line unless tracebacks were asked for."""
     try:
         action()
-    except DistillError as error:
-        if options.raiseerr:
-            raise
-        _fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as error:
         if options.raiseerr:
             raise
-        _fail(_describe_unexpected(error), 1)
+        failure = revision_failure(error)
+        if failure is not None:  # raised inside a revision: exit 1, as under Alembic
+            _fail(failure.message, 1)
+        elif isinstance(error, (DistillError, MigrationError)):
+            _fail(str(error), error.exit_code)
+        else:
+            _fail(_describe_unexpected(error), 1)
 
 
 def _describe_unexpected(error: Exception) -> str:

@@ -24,8 +24,8 @@ from distill.scripts import describe
 
 if TYPE_CHECKING:
     from distill.config import Config, PostWriteHookConfig, ScriptSettings
-    from distill.scripts.revision_map import RevisionMap
     from distill.scripts.baseline import Baseline
+    from distill.scripts.revision_map import RevisionMap
 
 RevIds = str | Sequence[str]
 _UNREAD = object()  # the baseline folder has not been looked at yet
