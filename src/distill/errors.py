@@ -3,6 +3,8 @@ that says what is wrong, where, and what to do."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 
 class DistillError(Exception):
     """A failure the CLI reports as one line (exit 255, like Alembic's CommandError)."""
@@ -61,10 +63,66 @@ class RangeNotAllowed(ResolutionError):
     """A `start:end` range was given where only one target makes sense."""
 
 
-class MigrationError(DistillError):
-    """A revision failed while running; says which revision and which statement."""
+class MigrationError(Exception):
+    """distill stopped a revision itself (a dry run meeting a COMMIT, say).
+
+    Not a DistillError: `except CommandError` never catches a revision's failure, as
+    under Alembic. Errors the revision raises itself reach the caller as they are, with
+    a RevisionFailure attached (see `revision_failure`).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+FAILURE_ATTRIBUTE = "distill_failure"
+
+
+@dataclass(frozen=True)
+class RevisionFailure:
+    """What distill attaches to an exception raised while a revision ran."""
+
+    message: str
+    """One line: the revision, its file, the cause, the statement, the database state."""
+    revision: str | None
+    path: str | None
+    statement: str | None
+
+
+def attach_failure(error: BaseException, failure: RevisionFailure) -> None:
+    """Attach `failure` to `error` (and its message as a note, shown in tracebacks)."""
+    if revision_failure(error) is not None:
+        return  # a nested run described it already
+    setattr(error, FAILURE_ATTRIBUTE, failure)
+    add_note = getattr(error, "add_note", None)
+    if add_note is not None:
+        add_note(failure.message)
+    else:  # Python 3.10: the attribute 3.11 tracebacks print
+        error.__notes__ = [*getattr(error, "__notes__", []), failure.message]  # type: ignore[attr-defined]
+
+
+def revision_failure(error: BaseException) -> RevisionFailure | None:
+    """The RevisionFailure attached to `error`, None when it did not fail a revision."""
+    found = getattr(error, FAILURE_ATTRIBUTE, None)
+    return found if isinstance(found, RevisionFailure) else None
+
+
+def amend_failure(error: BaseException, extra: str) -> None:
+    """Add `extra` to the message of the RevisionFailure attached to `error` (and its note)."""
+    failure = revision_failure(error)
+    if failure is None:
+        return
+    amended = replace(failure, message=f"{failure.message}. {extra}")
+    setattr(error, FAILURE_ATTRIBUTE, amended)
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list) and failure.message in notes:
+        notes[notes.index(failure.message)] = amended.message
 
 
 class EditedRevisions(DistillError):
