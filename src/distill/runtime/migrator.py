@@ -3,8 +3,10 @@ with the transactions each dialect allows, and keeps the version table in step.
 
 Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
 - transactional DDL (PostgreSQL, and SQLite, whose driver is made to BEGIN for real):
-  one transaction for the run when env.py opens `context.begin_transaction()`, or one
-  per revision with `transaction_per_migration=True`; a failure rolls back.
+  one transaction per revision, holding its version-row change, so a failure or a killed
+  process costs only that revision; one for the whole run when env.py passes
+  `transaction_per_migration=False` explicitly (Alembic's default). --sql scripts keep
+  Alembic's one BEGIN/COMMIT per run unless `transaction_per_migration=True`.
 - non-transactional DDL (MySQL/MariaDB): each revision in its own transaction, its
   version row committed right after it, so a failure leaves the earlier ones recorded.
 - when env.py opens no transaction at all, each revision gets its own (Alembic would
@@ -141,7 +143,12 @@ class MigrationContext:
         self.opts = configure_options
         opts = configure_options
         self.dialect = dialect
-        self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
+        # one transaction per revision unless env.py asked for one per run explicitly;
+        # --sql scripts keep Alembic's one BEGIN/COMMIT per run unless asked otherwise
+        per_migration = opts.get("transaction_per_migration")
+        self._transaction_per_migration = (
+            not self.as_sql if per_migration is None else bool(per_migration)
+        )
         callbacks = opts.get("on_version_apply") or ()
         self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
             (callbacks,) if callable(callbacks) else tuple(callbacks)
@@ -476,6 +483,8 @@ class MigrationContext:
         A real transaction only where it belongs (ALEMBIC-FACTS §5): the whole run on
         transactional DDL, unless transaction_per_migration; otherwise a no-op.
         """
+        if not self.as_sql:
+            self._live("begin_transaction()")
         if self._in_external_transaction:
             return nullcontext()
         if self.impl.transactional_ddl:
