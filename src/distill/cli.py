@@ -321,14 +321,22 @@ def merge_cmd(
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run against the database in a transaction that is rolled back; print each statement.",
+)
 @click.pass_context
 def upgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool, dry_run: bool
 ) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup))
+    _run(
+        ctx,
+        lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup, dry_run=dry_run),
+    )
 
 
 @_relative_command("downgrade")
@@ -336,14 +344,24 @@ def upgrade_cmd(
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--tag", default=None)
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run against the database in a transaction that is rolled back; print each statement.",
+)
 @click.pass_context
 def downgrade_cmd(
-    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool
+    ctx: click.Context, revision: str, sql: bool, tag: str | None, no_backup: bool, dry_run: bool
 ) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup))
+    _run(
+        ctx,
+        lambda cfg: command.downgrade(
+            cfg, revision, sql, tag, backup=not no_backup, dry_run=dry_run
+        ),
+    )
 
 
 @_command("restore")

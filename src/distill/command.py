@@ -283,9 +283,11 @@ def upgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    dry_run: bool = False,
 ) -> None:
-    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does)."""
-    _migrate(config, revision, sql, tag, upgrading=True, backup=backup)
+    """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does;
+    `dry_run`: run it in a transaction that is rolled back, printing each statement)."""
+    _migrate(config, revision, sql, tag, upgrading=True, backup=backup, dry_run=dry_run)
 
 
 def downgrade(
@@ -295,21 +297,34 @@ def downgrade(
     tag: str | None = None,
     *,
     backup: bool = False,
+    dry_run: bool = False,
 ) -> None:
-    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does)."""
+    """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does;
+    `dry_run`: run it in a transaction that is rolled back, printing each statement)."""
     if sql and ":" not in revision:
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
         )
-    _migrate(config, revision, sql, tag, upgrading=False, backup=backup)
+    _migrate(config, revision, sql, tag, upgrading=False, backup=backup, dry_run=dry_run)
 
 
 def _migrate(
-    config: Config, revision: str, sql: bool, tag: str | None, upgrading: bool, backup: bool = False
+    config: Config,
+    revision: str,
+    sql: bool,
+    tag: str | None,
+    upgrading: bool,
+    backup: bool = False,
+    dry_run: bool = False,
 ) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     from distill.runtime.request import Migrate, RunRequest
 
+    if sql and dry_run:
+        raise DistillError(
+            "--dry-run runs the revisions against the database and rolls them back, --sql "
+            "writes a script without connecting: give one of the two"
+        )
     script = _script(config)
     starting_rev = None
     if ":" in revision:
@@ -321,7 +336,7 @@ def _migrate(
         starting_rev, revision = revision.split(":", 1)
     direction: Literal["upgrade", "downgrade"] = "upgrade" if upgrading else "downgrade"
     action = Migrate(direction, revision)
-    if backup and not sql:
+    if backup and not sql and not dry_run:
         from distill.runtime.backups import BackedUpMigrate, BackupSettings
 
         if BackupSettings.of(config).enabled:
@@ -332,6 +347,7 @@ def _migrate(
         starting_rev=starting_rev,
         destination_rev=revision,
         tag=tag,
+        dry_run=dry_run,
     )
     _run_env(config, script, request)
 

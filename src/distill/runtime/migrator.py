@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
 from distill.runtime import failures
 from distill.runtime.connection_watch import ConnectionWatch
+from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
@@ -202,6 +203,7 @@ class MigrationContext:
         self._step_watch_marks = (0, 0)
         self._committed_in_step = False  # an autocommit block of the step committed
         self._running = False
+        self._dry_run: DryRun | None = None  # set while a dry run runs
         # revisions applied whose transaction has not committed yet, for the observers,
         # and those whose COMMIT was seen but not yet told
         self._awaiting_commit: list[RevisionRun] = []
@@ -328,6 +330,14 @@ class MigrationContext:
 
     def run_migrations(self, **kw: Any) -> None:
         """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
+        if self.request.dry_run and not self.as_sql:
+            with self._dry_run_scope():
+                self._run_plan(kw)
+        else:
+            self._run_plan(kw)
+
+    def _run_plan(self, kw: Mapping[str, Any]) -> None:
+        """Read the version table, plan, and run each step in its transaction."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         self._ddl_transactions.enter()
         if self._watch is not None:
@@ -387,6 +397,8 @@ class MigrationContext:
                     reporter.stamp(event)
                 else:
                     reporter.step_started(event)
+                if self._dry_run is not None:
+                    self._dry_run.step(step.revision, event.line)
                 if self.as_sql:
                     text = describe_step(self.script, step, with_doc=False)
                     self.static_output(f"-- Running {event.verb} {text}")
@@ -475,6 +487,47 @@ class MigrationContext:
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else None
 
+    # -- dry run ------------------------------------------------------------------------
+
+    @contextmanager
+    def _dry_run_scope(self) -> Iterator[None]:
+        """The whole run in one transaction (a savepoint inside a caller's transaction)
+        that is rolled back at the end, its statements printed; commits are refused."""
+        connection = self._live("run_migrations()")
+        check_can_dry_run(self.impl, getattr(self.request.action, "direction", "upgrade"))
+        recorder = DryRun(connection, self._output)
+        savepoint = connection.begin_nested() if self._in_external_transaction else None
+        own = None
+        if savepoint is None and self._transaction is None:
+            own = self._open_transaction()
+        self._dry_run = recorder
+        if self._watch is not None:
+            self._watch.guard = self._refuse_commit
+        recorder.start()
+        try:
+            yield
+        finally:
+            recorder.stop()
+            self._dry_run = None
+            if self._watch is not None:
+                self._watch.guard = lambda: None
+            if savepoint is not None:
+                if savepoint.is_active:
+                    savepoint.rollback()
+            elif own is not None:
+                own.rollback()
+            else:  # env.py's begin_transaction() opened the run's transaction
+                self._finish_transaction(commit=False)
+        recorder.finished()
+
+    def _refuse_commit(self) -> None:
+        """Revision code is committing during a dry run: undo its work at the driver (the
+        COMMIT never happens) and stop the run."""
+        if self._dry_run is None:
+            return
+        self.connection.connection.dbapi_connection.rollback()
+        self._dry_run.refuse_commit("connection.commit()")
+
     # -- transactions -------------------------------------------------------------------
 
     def begin_transaction(self, _per_migration: bool = False) -> AbstractContextManager[Any]:
@@ -487,7 +540,9 @@ class MigrationContext:
             self._live("begin_transaction()")
         if self._in_external_transaction:
             return nullcontext()
-        if self.impl.transactional_ddl:
+        if self.request.dry_run and not self.as_sql:
+            wanted = not _per_migration  # a dry run is one transaction, rolled back
+        elif self.impl.transactional_ddl:
             wanted = _per_migration == self._transaction_per_migration
         else:
             wanted = _per_migration
@@ -549,6 +604,8 @@ class MigrationContext:
                     self.connection.commit()
                 else:
                     self.connection.rollback()
+            elif self.connection.get_transaction() is transaction:
+                transaction.rollback()  # a COMMIT stopped half-way (dry run): detach it
         if commit:
             self._tell_committed()
         if self._watch is not None and not self._running:
@@ -574,6 +631,8 @@ class MigrationContext:
             if self.impl.transactional_ddl:
                 self._emit(getattr(self.impl, "begin_statement", None))
             return
+        if self._dry_run is not None:
+            self._dry_run.refuse_commit("autocommit_block()")
         connection = self.connection
         reopen = False
         if connection.in_transaction():

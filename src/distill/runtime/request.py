@@ -147,6 +147,9 @@ class RunRequest:
     """Empty the version table before the plan (stamp --purge)."""
     create_version_table: bool = True
     """False for commands that must not change the database (current, history, show)."""
+    dry_run: bool = False
+    """Run the plan inside one transaction that is rolled back, printing each statement
+    (runtime/dry_run.py); refused where DDL cannot be rolled back."""
     observers: tuple[RevisionObserver, ...] = ()
     """Told of every revision an online run starts, applies, commits or fails
     (runtime/observers.py)."""
