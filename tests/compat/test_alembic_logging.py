@@ -31,7 +31,7 @@ def _set_alembic_level(project: Path, level: str) -> None:
 
 def test_stock_alembic_ini_shows_the_lines_as_alembic_does(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", f"sqlite:///{tmp_path / 'app.db'}", REVISIONS)
-    result = run("distill", project, "upgrade", "head")
+    result = run("distill", project, "upgrade", "head", "--no-backup")
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == EXPECTED  # the same lines as Alembic, once each, nothing else
 
@@ -39,7 +39,7 @@ def test_stock_alembic_ini_shows_the_lines_as_alembic_does(tmp_path: Path) -> No
 def test_logger_alembic_level_silences_them(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", f"sqlite:///{tmp_path / 'app.db'}", REVISIONS)
     _set_alembic_level(project, "WARN")
-    result = run("distill", project, "upgrade", "head")
+    result = run("distill", project, "upgrade", "head", "--no-backup")
     assert result.stderr.strip() == ""
     current = run("distill", project, "current")
     assert current.stdout.split() == ["bbb222", "(head)"]
@@ -61,6 +61,6 @@ def test_a_file_handler_on_the_alembic_logger_receives_them(tmp_path: Path) -> N
         f"args = ({str(log)!r},)\nlevel = NOTSET\nformatter = generic\n"
     )
     ini.write_text(text)
-    run("distill", project, "upgrade", "head")
+    run("distill", project, "upgrade", "head", "--no-backup")
     written = [line for line in log.read_text().splitlines() if line.strip()]
     assert written == EXPECTED
