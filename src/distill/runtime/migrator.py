@@ -26,11 +26,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
 from distill.runtime import failures
+from distill.runtime.configuring import RunTransaction, dialect_for
 from distill.runtime.connection_watch import ConnectionWatch
 from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
@@ -52,73 +52,6 @@ if TYPE_CHECKING:
     from distill.graph import Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
-
-
-class _Transaction:
-    """What begin_transaction() returns when it opened a real transaction."""
-
-    def __init__(self, context: MigrationContext) -> None:
-        self._context = context
-        self._open = True
-
-    def __enter__(self) -> _Transaction:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._end(commit=exc_type is None)
-
-    def commit(self) -> None:
-        """Commit now instead of at the end of the `with` block."""
-        self._end(commit=True)
-
-    def rollback(self) -> None:
-        """Roll back now instead of at the end of the `with` block."""
-        self._end(commit=False)
-
-    def _end(self, commit: bool) -> None:
-        if not self._open:
-            return
-        self._open = False
-        try:
-            self._context._finish_transaction(commit)
-        finally:
-            self._context._ddl_transactions.exit()
-
-
-def _dialect_for(
-    connection: Connection | None,
-    url: str | URL | None,
-    dialect_name: str | None,
-    dialect: Dialect | None,
-    dialect_opts: Mapping[str, Any] | None,
-) -> Dialect:
-    """The dialect of a connection, a URL or a dialect name, in that order of preference."""
-    import sqlalchemy as sa
-
-    if connection is not None:
-        if isinstance(connection, sa.engine.Engine):
-            raise DistillError(
-                "'connection' argument to configure() is expected to be a "
-                f"sqlalchemy.engine.Connection instance, got {connection!r}; in env.py "
-                "use `with engine.connect() as connection: "
-                "context.configure(connection=connection, ...)`"
-            )
-        return connection.dialect
-    if url is not None:
-        return sa.make_url(url).get_dialect()(**dict(dialect_opts or {}))
-    if dialect_name is not None:
-        return sa.make_url(f"{dialect_name}://").get_dialect()(**dict(dialect_opts or {}))
-    if dialect is None:
-        raise DistillError(
-            "Connection, url, or dialect_name is required: pass connection=... "
-            "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
-        )
-    return dialect
 
 
 class MigrationContext:
@@ -236,7 +169,7 @@ class MigrationContext:
 
         `request` is what to run; Alembic's run options in `opts` are folded into it.
         """
-        dialect = _dialect_for(connection, url, dialect_name, dialect, dialect_opts)
+        dialect = dialect_for(connection, url, dialect_name, dialect, dialect_opts)
         return cls(dialect, connection, dict(opts or {}), environment_context, request=request)
 
     # -- what env.py and applications read --------------------------------------------------
@@ -565,7 +498,7 @@ class MigrationContext:
             return self._open_transaction()
         return self.begin_transaction(_per_migration=True)
 
-    def _open_transaction(self) -> _Transaction:
+    def _open_transaction(self) -> RunTransaction:
         self._live("begin_transaction()")
         self._ddl_transactions.enter()
         try:
@@ -574,7 +507,14 @@ class MigrationContext:
         except BaseException:
             self._ddl_transactions.exit()
             raise
-        return _Transaction(self)
+        return RunTransaction(self._close_transaction)
+
+    def _close_transaction(self, commit: bool) -> None:
+        """End what _open_transaction() began: the transaction, then the DDL mode."""
+        try:
+            self._finish_transaction(commit)
+        finally:
+            self._ddl_transactions.exit()
 
     @contextmanager
     def _script_transaction(self) -> Iterator[None]:
