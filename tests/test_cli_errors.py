@@ -83,7 +83,7 @@ def test_unreachable_database(tmp_path: Path) -> None:
     assert "127.0.0.1" in line or "connect" in line.lower()
 
 
-def test_failing_revision_leaves_database_unchanged_and_names_the_revision(
+def test_failing_revision_is_rolled_back_whole_and_named(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -102,9 +102,9 @@ def test_failing_revision_leaves_database_unchanged_and_names_the_revision(
         'op.execute("SELECT * FROM no_such_table")',
     )
     result = distill(project, "upgrade", "head")
-    assert_one_line_failure(result, "bbb222")
-    assert "t2" not in tables(url)
-    assert "t1" not in tables(url)  # one transaction for the run: nothing half-applied
+    assert_one_line_failure(result, "bbb222", "version table (read back): aaa111")
+    assert "t2" not in tables(url)  # the failing revision is rolled back whole
+    assert "t1" in tables(url)  # one transaction per revision: the one before stays
 
 
 @pytest.mark.parametrize("flag", ["--traceback", "--raiseerr"])

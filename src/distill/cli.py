@@ -373,6 +373,11 @@ def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="Run although applied revisions were edited or deleted (recorded in distill_log).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run against the database in a transaction that is rolled back; print each statement.",
+)
 @_LOCK_TIMEOUT
 @_ddl_lock_options
 @click.pass_context
@@ -386,17 +391,19 @@ def upgrade_cmd(
     lock_timeout: float | None,
     ddl_lock_timeout: float | None,
     retries: int | None,
+    dry_run: bool,
 ) -> None:
     """Upgrade to a later revision (head, +N, <id>, label@head, ...)."""
     from distill import command
 
-    locks: dict[str, Any] = {
+    options: dict[str, Any] = {
         "lock_timeout": lock_timeout,
         "ddl_lock_timeout": ddl_lock_timeout,
         "retries": retries,
         "allow_edited": allow_edited,
+        "dry_run": dry_run,
     }
-    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup, **locks))
+    _run(ctx, lambda cfg: command.upgrade(cfg, revision, sql, tag, backup=not no_backup, **options))
 
 
 @_relative_command("downgrade")
@@ -408,6 +415,11 @@ def upgrade_cmd(
     "--allow-edited",
     is_flag=True,
     help="Run although applied revisions were edited or deleted (recorded in distill_log).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run against the database in a transaction that is rolled back; print each statement.",
 )
 @_LOCK_TIMEOUT
 @_ddl_lock_options
@@ -422,17 +434,21 @@ def downgrade_cmd(
     lock_timeout: float | None,
     ddl_lock_timeout: float | None,
     retries: int | None,
+    dry_run: bool,
 ) -> None:
     """Revert to an earlier revision (-N, <id>, base, ...)."""
     from distill import command
 
-    locks: dict[str, Any] = {
+    options: dict[str, Any] = {
         "lock_timeout": lock_timeout,
         "ddl_lock_timeout": ddl_lock_timeout,
         "retries": retries,
         "allow_edited": allow_edited,
+        "dry_run": dry_run,
     }
-    _run(ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup, **locks))
+    _run(
+        ctx, lambda cfg: command.downgrade(cfg, revision, sql, tag, backup=not no_backup, **options)
+    )
 
 
 @_command("restore")

@@ -339,9 +339,11 @@ def upgrade(
     lock_timeout: float | None = None,
     ddl_lock_timeout: float | None = None,
     retries: int | None = None,
+    dry_run: bool = False,
 ) -> None:
     """Upgrade the database to a later revision (`backup`: copy it first, as the CLI does;
-    `allow_edited`: run although applied revisions were edited, recording that).
+    `allow_edited`: run although applied revisions were edited, recording that; `dry_run`:
+    run it in a transaction that is rolled back, printing each statement).
 
     distill's locks (None: the config's value or the default): `lock_timeout`, seconds
     to wait for the deploy lock; `ddl_lock_timeout`, seconds a DDL statement waits for a
@@ -357,6 +359,7 @@ def upgrade(
         backup=backup,
         locking=locking,
         allow_edited=allow_edited,
+        dry_run=dry_run,
     )
 
 
@@ -371,9 +374,10 @@ def downgrade(
     lock_timeout: float | None = None,
     ddl_lock_timeout: float | None = None,
     retries: int | None = None,
+    dry_run: bool = False,
 ) -> None:
     """Revert the database to an earlier revision (`backup`: copy it first, as the CLI does;
-    the lock options and `allow_edited` as for upgrade)."""
+    the lock options, `allow_edited` and `dry_run` as for upgrade)."""
     if sql and ":" not in revision:
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
@@ -388,6 +392,7 @@ def downgrade(
         backup=backup,
         locking=locking,
         allow_edited=allow_edited,
+        dry_run=dry_run,
     )
 
 
@@ -417,10 +422,16 @@ def _migrate(
     backup: bool = False,
     allow_edited: bool = False,
     locking: Locking | None = None,
+    dry_run: bool = False,
 ) -> None:
     """Run env.py with the upgrade or downgrade plan to `revision` (`start:end` with sql)."""
     from distill.runtime.request import Migrate, RunRequest
 
+    if sql and dry_run:
+        raise DistillError(
+            "--dry-run runs the revisions against the database and rolls them back, --sql "
+            "writes a script without connecting: give one of the two"
+        )
     script = _script(config)
     starting_rev = None
     if ":" in revision:
@@ -432,7 +443,7 @@ def _migrate(
         starting_rev, revision = revision.split(":", 1)
     direction: Literal["upgrade", "downgrade"] = "upgrade" if upgrading else "downgrade"
     action = Migrate(direction, revision)
-    if backup and not sql:
+    if backup and not sql and not dry_run:
         from distill.runtime.backups import BackedUpMigrate, BackupSettings
 
         if BackupSettings.of(config).enabled:
@@ -445,6 +456,7 @@ def _migrate(
         tag=tag,
         observers=_ledger(config, allow_edited),
         locking=locking,
+        dry_run=dry_run,
     )
     _run_env(config, script, request)
 

@@ -94,13 +94,13 @@ def test_stamps_move_rows_as_alembic_does(tmp_path: Path, db_url: str) -> None:
 
 
 @pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_url"])
-def test_failure_leaves_the_database_unchanged(
+def test_failure_in_a_one_transaction_run_leaves_the_database_unchanged(
     tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
 ) -> None:
     project = Project(tmp_path, request.getfixturevalue(url_fixture))
     path = failing(project)
     with pytest.raises(Exception) as caught:
-        command.upgrade(project.config(), "head")
+        command.upgrade(project.config(configure={"transaction_per_migration": False}), "head")
     message = failure_text(caught.value)
     assert "upgrade of revision bbb222" in message
     assert str(path) in message
@@ -113,13 +113,14 @@ def test_failure_leaves_the_database_unchanged(
     assert project.tables() == set()
 
 
+@pytest.mark.parametrize("configure", [{}, {"transaction_per_migration": True}])
 @pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_url"])
 def test_failure_with_transaction_per_migration_keeps_earlier_revisions(
-    tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
+    tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest, configure: dict[str, bool]
 ) -> None:
     project = Project(tmp_path, request.getfixturevalue(url_fixture))
     failing(project)
-    config = project.config(configure={"transaction_per_migration": True})
+    config = project.config(configure=configure)  # per revision is the default
     with pytest.raises(Exception) as caught:
         command.upgrade(config, "head")
     assert failure_text(caught.value).endswith(
@@ -291,16 +292,16 @@ def test_postgresql_lock_exhaustion_tells_how_to_fix_it(tmp_path: Path, pg_url: 
     project = Project(tmp_path, pg_url)
     project.add("aaa111", None, "many locks", OUT_OF_LOCKS)
     with pytest.raises(Exception) as caught:
-        command.upgrade(project.config(), "head")
+        command.upgrade(project.config(configure={"transaction_per_migration": False}), "head")
     assert is_lock_exhaustion(caught.value)  # the database's own error, as under Alembic
     message = failure_text(caught.value)
     assert "out of shared memory" in message
-    assert "set `transaction_per_migration=True` in env.py's context.configure()" in message
+    assert "remove `transaction_per_migration=False` from env.py's" in message
     assert "raise max_locks_per_transaction" in message
 
     with pytest.raises(Exception) as caught:
-        command.upgrade(project.config(configure={"transaction_per_migration": True}), "head")
-    assert "transaction_per_migration=True` in env.py" not in failure_text(caught.value)
+        command.upgrade(project.config(), "head")  # one transaction per revision
+    assert "transaction_per_migration" not in failure_text(caught.value)
     assert "raise max_locks_per_transaction" in failure_text(caught.value)
 
 

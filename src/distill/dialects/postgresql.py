@@ -240,8 +240,9 @@ class PostgreSQLImpl(DialectImpl):
             )
         return (
             "The database ran out of lock slots (max_locks_per_transaction) because the "
-            "whole run holds its locks in one transaction: set "
-            "`transaction_per_migration=True` in env.py's context.configure(), or raise "
+            "whole run holds its locks in one transaction: remove "
+            "`transaction_per_migration=False` from env.py's context.configure() (each "
+            "revision then runs in its own transaction), or raise "
             "max_locks_per_transaction on the server"
         )
 

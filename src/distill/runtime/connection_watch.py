@@ -26,6 +26,8 @@ class ConnectionWatch:
         self._ours = 0
         self._listening = False
         self.on_commit: Callable[[], None] = lambda: None
+        # called before a commit the runtime did not ask for goes ahead; raising stops it
+        self.guard: Callable[[], None] = lambda: None
         self.on_rollback: Callable[[], None] = lambda: None
 
     def start(self) -> None:
@@ -52,6 +54,8 @@ class ConnectionWatch:
             self._ours -= 1
 
     def _commit(self, connection: Connection) -> None:
+        if not self._ours:
+            self.guard()
         self.commits += 1
         if not self._ours:
             self.foreign_commits += 1

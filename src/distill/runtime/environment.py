@@ -162,7 +162,7 @@ class EnvironmentContext:
         dialect_name: str | None = None,
         dialect_opts: Mapping[str, Any] | None = None,
         transactional_ddl: bool | None = None,
-        transaction_per_migration: bool = False,
+        transaction_per_migration: bool | None = None,
         output_buffer: TextIO | None = None,
         starting_rev: str | None = None,
         tag: str | None = None,

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from distill.errors import DistillError, RevisionFailure
+from distill.errors import DistillError, MigrationError, RevisionFailure
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -72,7 +72,7 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
     if orig is not None:
         lines = str(orig).strip().splitlines()
         cause = f"{type(orig).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    elif isinstance(error, DistillError):
+    elif isinstance(error, (DistillError, MigrationError)):
         cause = str(error)
     else:
         lines = (

@@ -3,8 +3,10 @@ with the transactions each dialect allows, and keeps the version table in step.
 
 Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
 - transactional DDL (PostgreSQL, and SQLite, whose driver is made to BEGIN for real):
-  one transaction for the run when env.py opens `context.begin_transaction()`, or one
-  per revision with `transaction_per_migration=True`; a failure rolls back.
+  one transaction per revision, holding its version-row change, so a failure or a killed
+  process costs only that revision; one for the whole run when env.py passes
+  `transaction_per_migration=False` explicitly (Alembic's default). --sql scripts keep
+  Alembic's one BEGIN/COMMIT per run unless `transaction_per_migration=True`.
 - non-transactional DDL (MySQL/MariaDB): each revision in its own transaction, its
   version row committed right after it, so a failure leaves the earlier ones recorded.
 - when env.py opens no transaction at all, each revision gets its own (Alembic would
@@ -24,14 +26,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
 from distill.runtime import failures
+from distill.runtime.configuring import RunTransaction, dialect_for
 from distill.runtime.connection_watch import ConnectionWatch
 from distill.runtime.ddl_retry import pause_before_retry, with_lock_timeout
 from distill.runtime.deploy_lock import nothing_left, take_deploy_lock
+from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
@@ -52,74 +55,6 @@ if TYPE_CHECKING:
     from distill.graph import Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
-
-
-class _Transaction:
-    """What begin_transaction() returns when it opened a real transaction."""
-
-    def __init__(self, context: MigrationContext) -> None:
-        self._context = context
-        self._open = True
-
-    def __enter__(self) -> _Transaction:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._end(commit=exc_type is None)
-
-    def commit(self) -> None:
-        """Commit now instead of at the end of the `with` block."""
-        self._end(commit=True)
-
-    def rollback(self) -> None:
-        """Roll back now instead of at the end of the `with` block."""
-        self._end(commit=False)
-
-    def _end(self, commit: bool) -> None:
-        if not self._open:
-            return
-        self._open = False
-        try:
-            self._context._finish_transaction(commit)
-        finally:
-            self._context._ddl_transactions.exit()
-            self._context._release_lock_if_done()
-
-
-def _dialect_for(
-    connection: Connection | None,
-    url: str | URL | None,
-    dialect_name: str | None,
-    dialect: Dialect | None,
-    dialect_opts: Mapping[str, Any] | None,
-) -> Dialect:
-    """The dialect of a connection, a URL or a dialect name, in that order of preference."""
-    import sqlalchemy as sa
-
-    if connection is not None:
-        if isinstance(connection, sa.engine.Engine):
-            raise DistillError(
-                "'connection' argument to configure() is expected to be a "
-                f"sqlalchemy.engine.Connection instance, got {connection!r}; in env.py "
-                "use `with engine.connect() as connection: "
-                "context.configure(connection=connection, ...)`"
-            )
-        return connection.dialect
-    if url is not None:
-        return sa.make_url(url).get_dialect()(**dict(dialect_opts or {}))
-    if dialect_name is not None:
-        return sa.make_url(f"{dialect_name}://").get_dialect()(**dict(dialect_opts or {}))
-    if dialect is None:
-        raise DistillError(
-            "Connection, url, or dialect_name is required: pass connection=... "
-            "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
-        )
-    return dialect
 
 
 class MigrationContext:
@@ -145,7 +80,12 @@ class MigrationContext:
         self.opts = configure_options
         opts = configure_options
         self.dialect = dialect
-        self._transaction_per_migration = bool(opts.get("transaction_per_migration", False))
+        # one transaction per revision unless env.py asked for one per run explicitly;
+        # --sql scripts keep Alembic's one BEGIN/COMMIT per run unless asked otherwise
+        per_migration = opts.get("transaction_per_migration")
+        self._transaction_per_migration = (
+            not self.as_sql if per_migration is None else bool(per_migration)
+        )
         callbacks = opts.get("on_version_apply") or ()
         self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
             (callbacks,) if callable(callbacks) else tuple(callbacks)
@@ -205,6 +145,7 @@ class MigrationContext:
         self._step_owns_transaction = False  # the step opened the transaction it ran in
         self._release_lock: Callable[[], None] | None = None  # the deploy lock, when held
         self._running = False
+        self._dry_run: DryRun | None = None  # set while a dry run runs
         # revisions applied whose transaction has not committed yet, for the observers,
         # and those whose COMMIT was seen but not yet told
         self._awaiting_commit: list[RevisionRun] = []
@@ -237,7 +178,7 @@ class MigrationContext:
 
         `request` is what to run; Alembic's run options in `opts` are folded into it.
         """
-        dialect = _dialect_for(connection, url, dialect_name, dialect, dialect_opts)
+        dialect = dialect_for(connection, url, dialect_name, dialect, dialect_opts)
         return cls(dialect, connection, dict(opts or {}), environment_context, request=request)
 
     # -- what env.py and applications read --------------------------------------------------
@@ -331,6 +272,14 @@ class MigrationContext:
 
     def run_migrations(self, **kw: Any) -> None:
         """Carry out the run request; `kw` goes to every upgrade()/downgrade()."""
+        if self.request.dry_run and not self.as_sql:
+            with self._dry_run_scope():
+                self._run_plan(kw)
+        else:
+            self._run_plan(kw)
+
+    def _run_plan(self, kw: Mapping[str, Any]) -> None:
+        """Read the version table, plan, and run each step in its transaction."""
         idle_at_start = self.as_sql or not self._live("run_migrations()").in_transaction()
         self._take_deploy_lock()
         self._ddl_transactions.enter()
@@ -478,6 +427,8 @@ class MigrationContext:
                     reporter.stamp(event)
                 else:
                     reporter.step_started(event)
+                if self._dry_run is not None:
+                    self._dry_run.step(step.revision, event.line)
                 if self.as_sql:
                     text = describe_step(self.script, step, with_doc=False)
                     self.static_output(f"-- Running {event.verb} {text}")
@@ -569,6 +520,47 @@ class MigrationContext:
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else None
 
+    # -- dry run ------------------------------------------------------------------------
+
+    @contextmanager
+    def _dry_run_scope(self) -> Iterator[None]:
+        """The whole run in one transaction (a savepoint inside a caller's transaction)
+        that is rolled back at the end, its statements printed; commits are refused."""
+        connection = self._live("run_migrations()")
+        check_can_dry_run(self.impl, getattr(self.request.action, "direction", "upgrade"))
+        recorder = DryRun(connection, self._output)
+        savepoint = connection.begin_nested() if self._in_external_transaction else None
+        own = None
+        if savepoint is None and self._transaction is None:
+            own = self._open_transaction()
+        self._dry_run = recorder
+        if self._watch is not None:
+            self._watch.guard = self._refuse_commit
+        recorder.start()
+        try:
+            yield
+        finally:
+            recorder.stop()
+            self._dry_run = None
+            if self._watch is not None:
+                self._watch.guard = lambda: None
+            if savepoint is not None:
+                if savepoint.is_active:
+                    savepoint.rollback()
+            elif own is not None:
+                own.rollback()
+            else:  # env.py's begin_transaction() opened the run's transaction
+                self._finish_transaction(commit=False)
+        recorder.finished()
+
+    def _refuse_commit(self) -> None:
+        """Revision code is committing during a dry run: undo its work at the driver (the
+        COMMIT never happens) and stop the run."""
+        if self._dry_run is None:
+            return
+        self.connection.connection.dbapi_connection.rollback()
+        self._dry_run.refuse_commit("connection.commit()")
+
     # -- transactions -------------------------------------------------------------------
 
     def begin_transaction(self, _per_migration: bool = False) -> AbstractContextManager[Any]:
@@ -577,9 +569,13 @@ class MigrationContext:
         A real transaction only where it belongs (ALEMBIC-FACTS §5): the whole run on
         transactional DDL, unless transaction_per_migration; otherwise a no-op.
         """
+        if not self.as_sql:
+            self._live("begin_transaction()")
         if self._in_external_transaction:
             return nullcontext()
-        if self.impl.transactional_ddl:
+        if self.request.dry_run and not self.as_sql:
+            wanted = not _per_migration  # a dry run is one transaction, rolled back
+        elif self.impl.transactional_ddl:
             wanted = _per_migration == self._transaction_per_migration
         else:
             wanted = _per_migration
@@ -602,7 +598,7 @@ class MigrationContext:
             return self._open_transaction()
         return self.begin_transaction(_per_migration=True)
 
-    def _open_transaction(self) -> _Transaction:
+    def _open_transaction(self) -> RunTransaction:
         self._live("begin_transaction()")
         self._ddl_transactions.enter()
         try:
@@ -611,7 +607,15 @@ class MigrationContext:
         except BaseException:
             self._ddl_transactions.exit()
             raise
-        return _Transaction(self)
+        return RunTransaction(self._close_transaction)
+
+    def _close_transaction(self, commit: bool) -> None:
+        """End what _open_transaction() began: the transaction, then the DDL mode."""
+        try:
+            self._finish_transaction(commit)
+        finally:
+            self._ddl_transactions.exit()
+            self._release_lock_if_done()
 
     @contextmanager
     def _script_transaction(self) -> Iterator[None]:
@@ -641,6 +645,8 @@ class MigrationContext:
                     self.connection.commit()
                 else:
                     self.connection.rollback()
+            elif self.connection.get_transaction() is transaction:
+                transaction.rollback()  # a COMMIT stopped half-way (dry run): detach it
         if commit:
             self._tell_committed()
         if self._watch is not None and not self._running:
@@ -666,6 +672,8 @@ class MigrationContext:
             if self.impl.transactional_ddl:
                 self._emit(getattr(self.impl, "begin_statement", None))
             return
+        if self._dry_run is not None:
+            self._dry_run.refuse_commit("autocommit_block()")
         connection = self.connection
         reopen = False
         if connection.in_transaction():

@@ -1,4 +1,10 @@
-"""How a migration run tells people what it does: log records or console lines."""
+"""How a migration run tells people what it does: log records or console lines.
+
+Log records go to `distill.runtime.migration`, or to Alembic's `alembic.runtime.migration`
+when the project's logging configuration sets up `alembic` loggers and no `distill` ones
+(an Alembic project's alembic.ini): that configuration then controls the lines, as it
+does under Alembic, and the CLI prints no progress lines of its own beside them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,32 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 LOGGER_NAME = "distill.runtime.migration"
+ALEMBIC_LOGGER_NAME = "alembic.runtime.migration"
 
 log = logging.getLogger(LOGGER_NAME)
+
+
+def _configured(name: str) -> bool:
+    """True when logging configuration gave `name` or a logger under it a level or handlers."""
+    for found, logger in list(logging.Logger.manager.loggerDict.items()):
+        if found != name and not found.startswith(name + "."):
+            continue
+        if isinstance(logger, logging.Logger) and (logger.level or logger.handlers):
+            return True
+    return False
+
+
+def migration_logger() -> logging.Logger:
+    """The logger of a run's lines: Alembic's name under an Alembic logging set-up."""
+    if _configured("alembic") and not _configured("distill"):
+        return logging.getLogger(ALEMBIC_LOGGER_NAME)
+    return log
+
+
+def _alembic_logger() -> logging.Logger | None:
+    """The migration logger when it is Alembic's (the project configured it), else None."""
+    logger = migration_logger()
+    return logger if logger.name == ALEMBIC_LOGGER_NAME else None
 
 
 @dataclass(frozen=True)
@@ -55,10 +85,15 @@ class Reporter(Protocol):
 
 
 class LogReporter:
-    """Reports as INFO records on the `distill.runtime.migration` logger, like Alembic."""
+    """Reports as INFO records on the migration logger (`migration_logger()`), like Alembic."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
-        self.logger = logger if logger is not None else log
+        self._logger = logger
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger given, else the one the logging configuration calls for now."""
+        return self._logger if self._logger is not None else migration_logger()
 
     def run_started(self, total: int) -> None:
         """Log the size of the plan at DEBUG level."""
@@ -110,15 +145,24 @@ class ConsoleReporter:
     def run_started(self, total: int) -> None:
         """Nothing to print: each step speaks for itself."""
 
+    def _logged(self, line: str | None) -> bool:
+        """Under an Alembic logging set-up, log `line` and print nothing (True)."""
+        logger = _alembic_logger()
+        if logger is None:
+            return False
+        if line is not None:
+            logger.info("%s", line)
+        return True
+
     def step_started(self, event: StepEvent) -> None:
         """On a terminal, show the step now, so a slow revision is visible while it runs."""
-        if self.quiet or not self._live:
+        if self._logged(event.line) or self.quiet or not self._live:
             return
         self._write(f"[{event.number}/{event.total}] {event.line} ...")
         self._open_line = True
 
     def _finish(self, event: StepEvent, outcome: str, seconds: float) -> None:
-        if self.quiet:
+        if self.quiet or self._logged(None):
             return
         if self._open_line:
             self._write(f" {outcome} ({seconds:.2f}s)\n")
@@ -137,12 +181,12 @@ class ConsoleReporter:
 
     def stamp(self, event: StepEvent) -> None:
         """Print `Running stamp_revision aaa111 -> bbb222`."""
-        if not self.quiet:
+        if not self._logged(event.line) and not self.quiet:
             self._write(f"{event.line}\n")
 
     def info(self, message: str) -> None:
         """Remarks about the run are for the log, not the console."""
-        log.info("%s", message)
+        migration_logger().info("%s", message)
 
     def notice(self, message: str) -> None:
         """A line the person running the command needs (waiting for a lock, nothing to do)."""

@@ -159,6 +159,9 @@ class RunRequest:
     tenant_schema: str | None = None
     """Run the revisions in this schema (a fleet's schema-per-tenant target): unqualified
     tables go there (schema_translate_map) and so does the version table."""
+    dry_run: bool = False
+    """Run the plan inside one transaction that is rolled back, printing each statement
+    (runtime/dry_run.py); refused where DDL cannot be rolled back."""
     observers: tuple[RevisionObserver, ...] = ()
     """Told of every revision an online run starts, applies, commits or fails
     (runtime/observers.py)."""
