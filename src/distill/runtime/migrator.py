@@ -708,6 +708,9 @@ def _describe_error(error: Exception) -> tuple[str, str | None]:
     """(one-line cause, truncated statement or None) for an exception from a revision."""
     import sqlalchemy as sa
 
+    if isinstance(error, DistillError):
+        # distill's own line (a database refusal included: it names its statement)
+        return str(error), None
     statement: str | None = None
     if isinstance(error, sa.exc.StatementError) and error.statement:
         statement = _one_line(error.statement)
@@ -717,8 +720,6 @@ def _describe_error(error: Exception) -> tuple[str, str | None]:
     if orig is not None:
         lines = str(orig).strip().splitlines()
         cause = f"{type(orig).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    elif isinstance(error, DistillError):
-        cause = str(error)
     else:
         lines = (
             str(error.orig if isinstance(error, sa.exc.StatementError) else error)
