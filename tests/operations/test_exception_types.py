@@ -59,6 +59,10 @@ CASES: dict[str, tuple[Callable[[Any], None], type[BaseException]]] = {
         _batch(recreate="always")(lambda b: b.alter_column("nope", new_column_name="x")),
         KeyError,
     ),
+    "plain drop of an unnamed constraint": (
+        lambda op: op.drop_constraint(None, "t", type_="unique"),
+        NotImplementedError,
+    ),
     "drop missing index in a rebuild": (
         _batch(recreate="always")(lambda b: b.drop_index("ix_nope")),
         ValueError,
@@ -202,4 +206,18 @@ def test_a_postgresql_refusal_is_a_programming_error(pg_url: str) -> None:
         assert raised.value.orig is not None and "uq_gone" in str(raised.value)
         assert isinstance(raised.value, DistillError)
         op.add_column("t", sa.Column("x", sa.Integer))
+    engine.dispose()
+
+
+def test_an_unnamed_drop_on_postgresql_is_a_compile_error(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with (
+        engine.begin() as connection,
+        online(connection) as op,
+        pytest.raises(sa.exc.CompileError) as raised,
+    ):
+        op.drop_constraint(None, "t", type_="unique")
+    assert isinstance(raised.value, DistillError)
     engine.dispose()
