@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bin/real-world: {error}", file=sys.stderr)
         return 2
     wanted = options.database or list(databases.BACKENDS)
+    commit = _commit()  # what runs is the checkout as it is now (editable installs)
     root = cache_root()
     runs = root / "runs"
     results: list[StepResult] = []
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             [s for s in specs if s.name in package_versions],
             package_versions,
             {b: databases.server_version(b) for b in wanted},
-            _commit(),
+            commit,
             "bin/real-world " + " ".join(argv if argv is not None else sys.argv[1:]),
         )
         report.write(CHECKOUT / "docs" / "real-world.md", text)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _INDEX = re.compile(r"^sqlite_master\.index (?P<name>\S+): alembic (?P<a>.*) \| distill (?P<d>.*)$")
-_NULLABLE = re.compile(r"^tables\.[^.]+\.columns\.[^.]+\.nullable: alembic True \| distill False$")
 _ORDER_OR_COLLATION = re.compile(r"\s+(?:ASC|DESC|COLLATE\s+\"?\w+\"?)\b", re.IGNORECASE)
 
 
@@ -72,6 +71,13 @@ _AIRFLOW_RENAMED_THEN_CONSTRAINED = frozenset(
     }
 )
 
+# alter_column calls without existing_nullable on NOT NULL columns (mlflow 5d2d30f0abce,
+# optuna v1.2.0.a and their reproduction): Alembic's MODIFY makes them nullable
+_ALTERED_WITHOUT_NULLABLE = frozenset(
+    f"tables.{column}.nullable: alembic True | distill False"
+    for column in ("jobs.columns.job_name", "jobs.columns.state", "trials.columns.state")
+)
+
 KNOWN: tuple[Deliberate, ...] = (
     Deliberate(
         "sqlite-index-kept",
@@ -82,8 +88,9 @@ KNOWN: tuple[Deliberate, ...] = (
     Deliberate(
         "mysql-alter-column-keeps-not-null",
         ("mysql",),
-        lambda difference: _NULLABLE.match(difference) is not None,
+        lambda difference: difference in _ALTERED_WITHOUT_NULLABLE,
         "README: MySQL/MariaDB alter_column carries the live nullability",
+        packages=("mlflow", "optuna", "mysql_alter_column_keeps_not_null"),
     ),
     Deliberate(
         "batch-constraint-on-renamed-column",

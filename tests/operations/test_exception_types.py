@@ -59,6 +59,10 @@ CASES: dict[str, tuple[Callable[[Any], None], type[BaseException]]] = {
         _batch(recreate="always")(lambda b: b.alter_column("nope", new_column_name="x")),
         KeyError,
     ),
+    "plain drop of an unnamed constraint": (
+        lambda op: op.drop_constraint(None, "t", type_="unique"),
+        NotImplementedError,
+    ),
     "drop missing index in a rebuild": (
         _batch(recreate="always")(lambda b: b.drop_index("ix_nope")),
         ValueError,
@@ -168,3 +172,52 @@ def test_revision_falls_back_when_it_catches_value_error(tmp_path: Path) -> None
         assert "fallback" in columns
         assert sa.inspect(connection).get_unique_constraints("t")
         assert connection.exec_driver_sql("SELECT name FROM t").scalar() == "a"
+
+
+REFUSED = {
+    "rename a missing table": lambda op: op.rename_table("nope", "x"),
+    "add a column twice": lambda op: op.add_column("t", sa.Column("name", sa.Integer)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_refusal_is_the_sqlalchemy_error_alembic_lets_through(tmp_path: Path, case: str) -> None:
+    """Alembic lets the driver's error through as SQLAlchemy wraps it; revisions catch
+    `sa.exc.OperationalError` (or DBAPIError, SQLAlchemyError) around a directive."""
+    theirs = _alembic_error(_database(tmp_path / "alembic.db"), REFUSED[case])
+    ours = _distill_error(_database(tmp_path / "distill.db"), REFUSED[case])
+    assert isinstance(theirs, sa.exc.DBAPIError), f"Alembic raised {theirs!r}"
+    assert isinstance(ours, type(theirs)), f"distill raised {ours!r}"
+    assert isinstance(ours, DistillError)
+    assert type(ours.orig) is type(theirs.orig) and ours.statement == theirs.statement
+    assert "\n" not in str(ours) and "the database refused it" in str(ours)
+
+
+def test_a_postgresql_refusal_is_a_programming_error(pg_url: str) -> None:
+    """A revision that drops a constraint which may be gone, inside a savepoint."""
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with engine.begin() as connection, online(connection) as op:
+        savepoint = connection.begin_nested()
+        with pytest.raises(sa.exc.ProgrammingError) as raised:
+            op.drop_constraint("uq_gone", "t", type_="unique")
+        savepoint.rollback()
+        assert raised.value.orig is not None and "uq_gone" in str(raised.value)
+        assert isinstance(raised.value, DistillError)
+        op.add_column("t", sa.Column("x", sa.Integer))
+    engine.dispose()
+
+
+def test_an_unnamed_drop_on_postgresql_is_a_compile_error(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with (
+        engine.begin() as connection,
+        online(connection) as op,
+        pytest.raises(sa.exc.CompileError) as raised,
+    ):
+        op.drop_constraint(None, "t", type_="unique")
+    assert isinstance(raised.value, DistillError)
+    engine.dispose()

@@ -29,7 +29,7 @@ from distill.dialects.alteration import (
     check_alteration,
     type_constraints,
 )
-from distill.dialects.builtin_errors import WrongArgumentType
+from distill.dialects.builtin_errors import UnnamedConstraintDrop, WrongArgumentType
 from distill.dialects.ddl import (
     AddColumn,
     ColumnNullable,
@@ -455,7 +455,7 @@ class DialectImpl(RunHooks):
         """ALTER TABLE ... DROP CONSTRAINT (or the table rebuild where there is none)."""
         where = constraint_where("drop", constraint)
         if constraint.name is None:
-            raise DistillError(
+            raise UnnamedConstraintDrop(
                 f"{where}: a constraint is dropped by its name, and none was given; pass the "
                 "name the database knows it by (with a naming convention, the same name "
                 "given to create it, or op.f('<full name>'))"

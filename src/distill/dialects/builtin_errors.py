@@ -21,6 +21,11 @@ class NoSuchConstraint(DistillError, ValueError):
     """A constraint dropped by name is not on the table (Alembic: ValueError)."""
 
 
+class UnnamedConstraintDrop(DistillError, sa.exc.CompileError, NotImplementedError):
+    """drop_constraint without a name (Alembic: SQLAlchemy's CompileError where ALTER can
+    drop constraints, NotImplementedError on SQLite, which has no such ALTER)."""
+
+
 class NoSuchIndex(DistillError, ValueError):
     """An index dropped in batch mode is not on the table (Alembic: ValueError)."""
 

@@ -68,12 +68,13 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
     """(one-line cause, truncated statement or None) for an exception from a revision."""
     import sqlalchemy as sa
 
+    if isinstance(error, (DistillError, MigrationError)):
+        # distill's own line (a database refusal included: it names its statement)
+        return str(error), None
     orig = driver_error(error)
     if orig is not None:
         lines = str(orig).strip().splitlines()
         cause = f"{type(orig).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    elif isinstance(error, (DistillError, MigrationError)):
-        cause = str(error)
     else:
         lines = (
             str(error.orig if isinstance(error, sa.exc.StatementError) else error)

@@ -12,7 +12,7 @@ from distill.dialects.base import DialectImpl
 from distill.dialects.builtin_errors import NoSuchColumn, NoSuchTable
 from distill.dialects.copy_and_move import create_table_statements, named_table
 from distill.dialects.ddl import ColumnRename, RenameTable
-from distill.dialects.refusals import refusal_reason
+from distill.dialects.refusals import refusal, refusal_reason
 from distill.dialects.sql_text import quote_identifier, referenced_names
 from distill.dialects.sqlite.rebuild_checks import RebuildChecks, Reference
 from distill.dialects.sqlite.stored_schema import reflect_table, stored_table_sql
@@ -83,7 +83,7 @@ class _SQLiteRebuild(RebuildChecks):
             self._rebuild(plan, renames, reflect, source, enforcing)
         except BaseException as error:
             self._roll_back()
-            if isinstance(error, sa.exc.DBAPIError):
+            if isinstance(error, sa.exc.DBAPIError) and not isinstance(error, DistillError):
                 raise self._refused(error) from error
             raise
         else:
@@ -105,9 +105,10 @@ class _SQLiteRebuild(RebuildChecks):
         statement = " ".join(str(error.statement or "").split())
         if len(statement) > 200:
             statement = statement[:197] + "..."
-        return DistillError(
+        return refusal(
+            error,
             f"{self.where}: rebuilding table {self.label} failed: {reason} (statement: "
-            f"{statement}). Nothing was changed: the rebuild was rolled back"
+            f"{statement}). Nothing was changed: the rebuild was rolled back",
         )
 
     def _rebuild(
@@ -270,19 +271,21 @@ class _SQLiteRebuild(RebuildChecks):
         except sa.exc.DBAPIError as error:
             reason = refusal_reason(error)
             if "foreign key mismatch" in reason:
-                raise DistillError(
+                raise refusal(
+                    error,
                     f"{self.where}: rows of another table refer to {self.label} by columns "
                     f"that its new definition makes neither a primary key nor unique "
                     f"({reason}), and with PRAGMA foreign_keys ON SQLite cannot put the rows "
                     f"of {self.label} back. Drop or change the referring foreign key before "
                     "this change, or switch foreign keys off for the migration connection "
                     "(connection.exec_driver_sql('PRAGMA foreign_keys=OFF') in env.py before "
-                    "context.begin_transaction()); nothing was changed"
+                    "context.begin_transaction()); nothing was changed",
                 ) from error
-            raise DistillError(
+            raise refusal(
+                error,
                 f"{self.where}: the rows of table {self.label} do not fit its new "
                 f"definition: {reason}. Fix those rows first (op.execute('UPDATE ...')); "
-                "nothing was changed"
+                "nothing was changed",
             ) from error
         copied = int(self.scalar(f"SELECT count(*) FROM {self._target(target)}"))
         if copied != rows:
