@@ -36,6 +36,14 @@ def test_names_imported_before_install_are_replaced(tmp_path: Path) -> None:
         from alembic.config import Config
         from alembic.script.revision import RevisionMap
         import distill, distill.command, distill.config
+
+
+        class Touchy:  # like flask.current_app outside an application context
+            def __getattribute__(self, name):
+                raise RuntimeError("working outside of application context")
+
+
+        touchy = Touchy()
         distill.install_as_alembic()
         import alembic
         from alembic.runtime.migration import MigrationContext
