@@ -187,10 +187,29 @@ def record(
     failure: tuple[int, str] | None = None
     with RecordingOperations.context(context):
         try:
-            target()
+            for call in _per_engine_calls(module, function, target):
+                call()
         except Exception as error:  # the revision's own code: anything can come out
             failure = (_raising_line(error, context), f"{type(error).__name__}: {error}")
     return Recording(tuple(context.recorded), failure)
+
+
+def _per_engine_calls(module: ModuleType, function: str, target: Any) -> list[Any]:
+    """`upgrade()` itself, or for a multi-database revision (`upgrade(engine_name)`, as
+    the multidb templates write it) each `upgrade_<name>()` it dispatches to."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return [target]
+    engine = parameters.get("engine_name")
+    if engine is None or engine.default is not inspect.Parameter.empty:
+        return [target]
+    prefix = f"{function}_"
+    return [
+        value for name, value in vars(module).items() if name.startswith(prefix) and callable(value)
+    ] or [target]
 
 
 def _raising_line(error: BaseException, context: RecordingContext) -> int:
