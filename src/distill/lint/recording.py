@@ -3,6 +3,7 @@ kept as its op object with the line that called it, and nothing reaches a databa
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -124,10 +125,16 @@ class RecordingContext:
         """The line of the revision file the current call came from (0 if none)."""
         frame: FrameType | None = sys._getframe(1)
         while frame is not None:
-            if os.path.realpath(frame.f_code.co_filename) == self._path:
+            if _realpath(frame.f_code.co_filename) == self._path:
                 return frame.f_lineno
             frame = frame.f_back
         return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _realpath(filename: str) -> str:
+    """os.path.realpath, once per code file (asked for every recorded op)."""
+    return os.path.realpath(filename)
 
 
 class RecordingOperations(Operations):
