@@ -178,6 +178,13 @@ def _print_lint_findings(
     if context is None:
         return
     revisions = tuple(item.revision for item in written if item is not None)
+    size = revision_context.op_count()
+    if size > LINT_MAX_OPS:
+        # a baseline of a whole schema: recording it costs seconds and says little new
+        config.print_stdout(
+            f"  {size} operations were not linted here; review them with `distill lint`"
+        )
+        return
     findings = []
     with _alembic_names():
         for rev in revisions:
@@ -187,10 +194,23 @@ def _print_lint_findings(
                 config.print_stdout(f"  lint could not check {rev}: {error}")
     if not findings:
         return
-    report = LintReport(revisions, tuple(findings))
     messages = {rev: script.graph.revisions[rev].doc.strip().split("\n")[0] for rev in revisions}
+    colour = _is_terminal(config)
+    summary = as_text(LintReport(revisions, tuple(findings)), messages, False).splitlines()[-1]
+    shown = as_text(LintReport(revisions, tuple(findings[:LINT_SHOWN])), messages, colour)
     config.print_stdout("Review before applying (distill lint):")
-    config.print_stdout(as_text(report, messages, _is_terminal(config)))
+    config.print_stdout(shown.rsplit("\n", 1)[0])
+    if len(findings) > LINT_SHOWN:
+        config.print_stdout(
+            f"  ... and {len(findings) - LINT_SHOWN} more; `distill lint` lists them all"
+        )
+    config.print_stdout(summary)
+
+
+# findings `revision --autogenerate` prints before pointing at `distill lint`
+LINT_SHOWN = 20
+# above this many operations `revision --autogenerate` leaves linting to `distill lint`
+LINT_MAX_OPS = 200
 
 
 def _print_rename_hints(config: Config, revision_context: RevisionContext) -> None:

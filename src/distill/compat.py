@@ -231,7 +231,10 @@ def _rebind(real: dict[str, types.ModuleType]) -> None:
         if not isinstance(namespace, dict):
             continue
         for key, value in list(namespace.items()):
-            replacement = _served_counterpart(value, by_id)
+            try:
+                replacement = _served_counterpart(value, by_id)
+            except Exception:  # a proxy object (flask.current_app) may raise on any lookup
+                continue
             if replacement is not None:
                 namespace[key] = replacement
 

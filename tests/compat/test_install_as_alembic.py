@@ -36,6 +36,14 @@ def test_names_imported_before_install_are_replaced(tmp_path: Path) -> None:
         from alembic.config import Config
         from alembic.script.revision import RevisionMap
         import distill, distill.command, distill.config
+
+
+        class Touchy:  # like flask.current_app outside an application context
+            def __getattribute__(self, name):
+                raise RuntimeError("working outside of application context")
+
+
+        touchy = Touchy()
         distill.install_as_alembic()
         import alembic
         from alembic.runtime.migration import MigrationContext
@@ -228,3 +236,59 @@ def test_pytest_alembic_built_in_tests_run_on_distill(tmp_path: Path, db_url: st
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 4 passed" in result.stdout, result.stdout
     assert "op.add_column('account', sa.Column('email'" in result.stdout
+
+
+FLASK_MULTIDB_APP = """\
+import os
+
+import distill
+
+distill.install_as_alembic()
+
+from flask import Flask  # noqa: E402
+from flask_migrate import Migrate  # noqa: E402
+from flask_sqlalchemy import SQLAlchemy  # noqa: E402
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+app.config["SQLALCHEMY_BINDS"] = {"audit": os.environ["AUDIT_URL"]}
+db = SQLAlchemy(app)
+migrate = Migrate(app, db)
+
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+
+
+class Event(db.Model):
+    __bind_key__ = "audit"
+    id = db.Column(db.Integer, primary_key=True)
+    what = db.Column(db.String(50))
+"""
+
+
+def test_flask_migrate_multidb_runs_on_distill(tmp_path: Path, new_database: object) -> None:
+    main, audit = (new_database("sqlite") for _ in range(2))  # type: ignore[operator]
+    (tmp_path / "app.py").write_text(FLASK_MULTIDB_APP)
+
+    def flask_db(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "db", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DATABASE_URL": main, "AUDIT_URL": audit},
+            timeout=300,
+        )
+        assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+        return result.stdout + result.stderr
+
+    flask_db("init", "--multidb")
+    out = flask_db("migrate", "-m", "two databases")
+    assert "not-recorded" not in out  # lint reads each engine's functions
+    flask_db("upgrade")
+    assert tables(main) == ["alembic_version", "user"]
+    assert tables(audit) == ["alembic_version", "event"]
+    assert "No changes in schema detected" in flask_db("migrate", "-m", "nothing")
+    flask_db("downgrade", "base")
+    assert tables(main) == tables(audit) == ["alembic_version"]

@@ -118,3 +118,24 @@ def test_one_head_is_silent(project: Path) -> None:
     cfg = config(project)
     report = command.lint(cfg, all_revisions=True, fmt="json")
     assert [f.rule for f in report.findings if f.rule == "multiple-heads"] == []
+
+
+def test_multidb_revision_is_recorded_per_engine(tmp_path: Path) -> None:
+    from support.lint_project import lint
+
+    project = new_project(tmp_path)
+    path = project / "migrations" / "versions" / "m1_multi.py"
+    path.write_text(
+        '"""drop the old audit table"""\n'
+        "from alembic import op\n\n"
+        "revision = 'm1'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade(engine_name):\n    globals()[f'upgrade_{engine_name}']()\n\n\n"
+        "def downgrade(engine_name):\n    globals()[f'downgrade_{engine_name}']()\n\n\n"
+        "def upgrade_engine1():\n    pass\n\n\n"
+        "def downgrade_engine1():\n    pass\n\n\n"
+        "def upgrade_engine2():\n    op.drop_table('audit')\n\n\n"
+        "def downgrade_engine2():\n    raise NotImplementedError('irreversible')\n"
+    )
+    found = {finding.rule for finding in lint(project, path, "sqlite")}
+    assert "drop-table" in found
+    assert "not-recorded" not in found

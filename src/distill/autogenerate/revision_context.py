@@ -221,6 +221,16 @@ class RevisionContext:
         context = self._last_autogen_context
         return context.migration_context if context is not None else None
 
+    def op_count(self) -> int:
+        """How many operations the scripts' upgrades hold (table-level groups opened)."""
+
+        def count(ops: list[Any]) -> int:
+            return sum(count(op.ops) if hasattr(op, "ops") else 1 for op in ops)
+
+        return sum(
+            count(ops.ops) for script in self.generated_revisions for ops in script.upgrade_ops_list
+        )
+
     @property
     def diffs(self) -> list[Any]:
         """Alembic's diff tuples of the last script's upgrade ops (what `check` reports)."""

@@ -3,6 +3,7 @@ kept as its op object with the line that called it, and nothing reaches a databa
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -124,10 +125,16 @@ class RecordingContext:
         """The line of the revision file the current call came from (0 if none)."""
         frame: FrameType | None = sys._getframe(1)
         while frame is not None:
-            if os.path.realpath(frame.f_code.co_filename) == self._path:
+            if _realpath(frame.f_code.co_filename) == self._path:
                 return frame.f_lineno
             frame = frame.f_back
         return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _realpath(filename: str) -> str:
+    """os.path.realpath, once per code file (asked for every recorded op)."""
+    return os.path.realpath(filename)
 
 
 class RecordingOperations(Operations):
@@ -187,10 +194,29 @@ def record(
     failure: tuple[int, str] | None = None
     with RecordingOperations.context(context):
         try:
-            target()
+            for call in _per_engine_calls(module, function, target):
+                call()
         except Exception as error:  # the revision's own code: anything can come out
             failure = (_raising_line(error, context), f"{type(error).__name__}: {error}")
     return Recording(tuple(context.recorded), failure)
+
+
+def _per_engine_calls(module: ModuleType, function: str, target: Any) -> list[Any]:
+    """`upgrade()` itself, or for a multi-database revision (`upgrade(engine_name)`, as
+    the multidb templates write it) each `upgrade_<name>()` it dispatches to."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return [target]
+    engine = parameters.get("engine_name")
+    if engine is None or engine.default is not inspect.Parameter.empty:
+        return [target]
+    prefix = f"{function}_"
+    return [
+        value for name, value in vars(module).items() if name.startswith(prefix) and callable(value)
+    ] or [target]
 
 
 def _raising_line(error: BaseException, context: RecordingContext) -> int:

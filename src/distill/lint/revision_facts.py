@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from distill.dialects.lint_profile import LintProfile
@@ -26,7 +27,7 @@ class RevisionFacts:
     failure: tuple[int, str] | None = None  # what upgrade() raised while recorded
     upgrade_line: int = 0
 
-    @property
+    @cached_property
     def new_tables(self) -> frozenset[str]:
         """Tables this revision creates: changing them locks or breaks nothing yet."""
         return frozenset(c.table for c in self.changes if c.kind == "create_table" and c.table)

@@ -10,6 +10,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 ALLOW = re.compile(r"#\s*distill:\s*allow\s+([\w-]+(?:\s*,\s*[\w-]+)*)\s*(?:--\s*(\S.*))?$")
@@ -61,8 +62,18 @@ class SourceFacts:
         return any(rule in rules for rules in self.allows.values())
 
     def _span(self, line: int) -> tuple[int, int] | None:
-        holding = [span for span in self.spans if span[0] <= line <= span[1]]
-        return min(holding, key=lambda span: span[1] - span[0]) if holding else None
+        return self._smallest_spans.get(line)
+
+    @cached_property
+    def _smallest_spans(self) -> dict[int, tuple[int, int]]:
+        """Line -> the smallest simple statement holding it (one pass, not one per finding)."""
+        smallest: dict[int, tuple[int, int]] = {}
+        for first, last in self.spans:
+            for number in range(first, last + 1):
+                known = smallest.get(number)
+                if known is None or last - first < known[1] - known[0]:
+                    smallest[number] = (first, last)
+        return smallest
 
 
 def read_source(text: str, filename: str) -> SourceFacts:
