@@ -92,15 +92,6 @@ def alter_column(
     run: Comparison, reflected: ReflectedTable, found: ReflectedColumn, column: sa.Column[Any]
 ) -> AlterColumnOp | None:
     """The alteration turning the reflected column into the model's, or None."""
-    op = AlterColumnOp(
-        reflected.name,
-        found.name,
-        schema=reflected.schema,
-        existing_type=found.type,
-        existing_server_default=existing_default(found),
-        existing_nullable=found.nullable,
-        existing_comment=found.comment,
-    )
     changes: dict[str, Any] = {}
     # the reflected Column is built only for the hooks and plugins that receive it
     conn_column = partial(run.reflected_column, reflected, found.name)
@@ -115,8 +106,20 @@ def alter_column(
         changes["modify_comment"] = column.comment
     if column.name != found.name:
         changes["modify_name"] = column.name
+    with_plugins = run.has_comparators("column")
+    if not changes and not with_plugins:
+        return None  # the op would have no changes: skip building it
+    op = AlterColumnOp(
+        reflected.name,
+        found.name,
+        schema=reflected.schema,
+        existing_type=found.type,
+        existing_server_default=existing_default(found),
+        existing_nullable=found.nullable,
+        existing_comment=found.comment,
+    )
     op._init(**changes)
-    if run.has_comparators("column"):
+    if with_plugins:
         run_column_comparators(
             run, op, reflected.schema, reflected.name, found.name, conn_column(), column
         )
