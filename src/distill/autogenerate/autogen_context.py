@@ -131,6 +131,11 @@ class AutogenContext:
     run_filters = run_object_filters
 
     @property
+    def filters_objects(self) -> bool:
+        """Whether an include_object hook looks at the objects (else every one is kept)."""
+        return bool(self._object_filters)
+
+    @property
     def sorted_tables(self) -> list[sa.Table]:
         """The tables of every target MetaData, each in dependency order."""
         return [

@@ -155,8 +155,11 @@ def _compare_tables(
             database.tables.items(), key=lambda item: (item[0][0] or "", item[0][1])
         )
         if key in model_tables
-        and run.include_object(
-            model_tables[key], reflected.name, "table", False, run.reflected_table(reflected)
+        and (
+            not run.filters_objects
+            or run.include_object(
+                model_tables[key], reflected.name, "table", False, run.reflected_table(reflected)
+            )
         )
     ]
     for old_key, new_key in renamed.items():
@@ -169,16 +172,20 @@ def _compare_tables(
     _create_tables(run, upgrade_ops, added)
     for reflected, table in kept:
         modify = ModifyTableOps(reflected.name, [], schema=table.schema)
-        run_comparators(
-            run,
-            "table",
-            partial(_compare_table, run, modify, reflected, table),
-            modify,
-            table.schema,
-            reflected.name,
-            run.reflected_table(reflected),
-            table,
-        )
+        compare = partial(_compare_table, run, modify, reflected, table)
+        if run.has_comparators("table"):
+            run_comparators(
+                run,
+                "table",
+                compare,
+                modify,
+                table.schema,
+                reflected.name,
+                run.reflected_table(reflected),
+                table,
+            )
+        else:
+            compare()  # what run_comparators does when nothing is registered
         if not modify.is_empty():
             upgrade_ops.ops.append(modify)
     _drop_tables(run, upgrade_ops, removed)

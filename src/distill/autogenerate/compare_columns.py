@@ -3,6 +3,8 @@ identity)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +23,6 @@ def compare_columns(
     """(added, altered, dropped) column ops of one table present on both sides."""
     schema, name = reflected.schema, reflected.name
     parents = {"table_name": name, "schema_name": schema}
-    conn_table = run.reflected_table(reflected)
     added: list[MigrateOperation] = []
     altered: list[MigrateOperation] = []
     dropped: list[MigrateOperation] = []
@@ -33,9 +34,10 @@ def compare_columns(
         old_name = next((old for old, new in renamed.items() if new == column.name), None)
         if old_name is not None:
             found = reflected.column(old_name)
-        conn_column = conn_table.c[found.name] if found is not None else None
-        if not run.include_object(column, column.name, "column", False, conn_column):
-            continue
+        if run.filters_objects:
+            conn_column = run.reflected_column(reflected, found.name) if found else None
+            if not run.include_object(column, column.name, "column", False, conn_column):
+                continue
         if found is None:
             added.append(AddColumnOp.from_column_and_tablename(schema, name, column))
             continue
@@ -45,7 +47,7 @@ def compare_columns(
     for found in reflected.columns:
         if found.name in model_names or found.name in renamed:
             continue
-        conn_column = conn_table.c[found.name]
+        conn_column = run.reflected_column(reflected, found.name)
         if not run.include_name(found.name, "column", parents):
             continue
         if not run.include_object(conn_column, found.name, "column", True, None):
@@ -90,18 +92,10 @@ def alter_column(
     run: Comparison, reflected: ReflectedTable, found: ReflectedColumn, column: sa.Column[Any]
 ) -> AlterColumnOp | None:
     """The alteration turning the reflected column into the model's, or None."""
-    conn_column = run.reflected_table(reflected).c[found.name]
-    op = AlterColumnOp(
-        reflected.name,
-        found.name,
-        schema=reflected.schema,
-        existing_type=found.type,
-        existing_server_default=existing_default(found),
-        existing_nullable=found.nullable,
-        existing_comment=found.comment,
-    )
     changes: dict[str, Any] = {}
-    if _type_changed(run, conn_column, column):
+    # the reflected Column is built only for the hooks and plugins that receive it
+    conn_column = partial(run.reflected_column, reflected, found.name)
+    if _type_changed(run, found, conn_column, column):
         changes["modify_type"] = column.type
     if found.nullable != column.nullable and not _nullable_ignored(found, column):
         changes["modify_nullable"] = column.nullable
@@ -112,10 +106,23 @@ def alter_column(
         changes["modify_comment"] = column.comment
     if column.name != found.name:
         changes["modify_name"] = column.name
-    op._init(**changes)
-    run_column_comparators(
-        run, op, reflected.schema, reflected.name, found.name, conn_column, column
+    with_plugins = run.has_comparators("column")
+    if not changes and not with_plugins:
+        return None  # the op would have no changes: skip building it
+    op = AlterColumnOp(
+        reflected.name,
+        found.name,
+        schema=reflected.schema,
+        existing_type=found.type,
+        existing_server_default=existing_default(found),
+        existing_nullable=found.nullable,
+        existing_comment=found.comment,
     )
+    op._init(**changes)
+    if with_plugins:
+        run_column_comparators(
+            run, op, reflected.schema, reflected.name, found.name, conn_column(), column
+        )
     return op if op.has_changes() else None
 
 
@@ -124,19 +131,29 @@ def _nullable_ignored(found: ReflectedColumn, column: sa.Column[Any]) -> bool:
     return found.computed is not None or column.computed is not None
 
 
-def _type_changed(run: Comparison, conn_column: sa.Column[Any], column: sa.Column[Any]) -> bool:
+def _type_changed(
+    run: Comparison,
+    found: ReflectedColumn,
+    conn_column: Callable[[], sa.Column[Any]],
+    column: sa.Column[Any],
+) -> bool:
     setting = run.compare_type
     if setting is False:
         return False
     if callable(setting):
-        verdict = setting(run.migration_context, conn_column, column, conn_column.type, column.type)
+        conn = conn_column()
+        verdict = setting(run.migration_context, conn, column, conn.type, column.type)
         if verdict is not None:
             return bool(verdict)
-    return types_differ(conn_column.type, column.type, run.dialect, run.rules)
+    # the reflected Column holds this very type object
+    return types_differ(found.type, column.type, run.dialect, run.rules)
 
 
 def _default_change(
-    run: Comparison, found: ReflectedColumn, conn_column: sa.Column[Any], column: sa.Column[Any]
+    run: Comparison,
+    found: ReflectedColumn,
+    conn_column: Callable[[], sa.Column[Any]],
+    column: sa.Column[Any],
 ) -> Any:
     """The new server default (None: drop it), or False when it does not change."""
     identity_change = _identity_change(found, column)
@@ -151,7 +168,7 @@ def _default_change(
     if callable(setting):
         verdict = setting(
             run.migration_context,
-            conn_column,
+            conn_column(),
             column,
             found.default,
             column.server_default,

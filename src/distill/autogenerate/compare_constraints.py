@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,7 +48,8 @@ def compare_constraints(
 ) -> ConstraintChanges:
     """What changes in the primary key, indexes, uniques, foreign keys and checks."""
     changes = ConstraintChanges()
-    conn_table = run.reflected_table(reflected)
+    # the reflected Table is built only when a constraint of it is dropped
+    conn_table = partial(run.reflected_table, reflected)
     _primary_key(run, reflected, table, conn_table, changes)
     _indexes_and_uniques(run, reflected, table, conn_table, changes)
     _foreign_keys(run, reflected, table, conn_table, changes)
@@ -76,7 +79,7 @@ def _primary_key(
     run: Comparison,
     reflected: ReflectedTable,
     table: sa.Table,
-    conn_table: sa.Table,
+    conn_table: Callable[[], sa.Table],
     changes: ConstraintChanges,
 ) -> None:
     model = tuple(column.name for column in table.primary_key.columns)
@@ -84,7 +87,7 @@ def _primary_key(
     if model == database:
         return
     if database:
-        constraint = conn_table.primary_key
+        constraint = conn_table().primary_key
         changes.drops.append(DropConstraintOp.from_constraint(constraint))
     if model:
         changes.adds.append(
@@ -101,7 +104,7 @@ def _indexes_and_uniques(
     run: Comparison,
     reflected: ReflectedTable,
     table: sa.Table,
-    conn_table: sa.Table,
+    conn_table: Callable[[], sa.Table],
     changes: ConstraintChanges,
 ) -> None:
     rules, dialect = run.rules, run.dialect
@@ -139,13 +142,13 @@ def _indexes_and_uniques(
         old_indexes = [k for k in old_indexes if not _made_by_foreign_key(k, reflected)]
     for model, database in index_pairs:
         if model.signature != database.signature and _included(run, model, database, "index"):
-            changes.drops.append(_drop_index(database, conn_table))
+            changes.drops.append(_drop_index(database, conn_table()))
             changes.adds.append(create_op(model.item, table))
     for model, database in unique_pairs:
         if model.signature != database.signature and _included(
             run, model, database, "unique_constraint"
         ):
-            changes.drops.append(_drop_unique(database, conn_table))
+            changes.drops.append(_drop_unique(database, conn_table()))
             changes.adds.append(create_op(model.item, table))
     for model in new_indexes:
         if run.include_object(model.item, model.name, "index", False, None):
@@ -158,11 +161,11 @@ def _indexes_and_uniques(
         old_indexes = old_indexes + [k for k in old_uniques if k.item.duplicates_index]
         old_uniques = [k for k in old_uniques if not k.item.duplicates_index]
     for database in old_indexes:
-        drop = _drop_index(database, conn_table)
+        drop = _drop_index(database, conn_table())
         if run.include_object(drop.to_index(), database.name, "index", True, None):
             changes.drops.append(drop)
     for database in old_uniques:
-        unique_drop = _drop_unique(database, conn_table)
+        unique_drop = _drop_unique(database, conn_table())
         if database.name is not None and run.include_object(
             unique_drop.to_constraint(), database.name, "unique_constraint", True, None
         ):
@@ -240,7 +243,7 @@ def _foreign_keys(
     run: Comparison,
     reflected: ReflectedTable,
     table: sa.Table,
-    conn_table: sa.Table,
+    conn_table: Callable[[], sa.Table],
     changes: ConstraintChanges,
 ) -> None:
     default_schema = run.database.default_schema
@@ -260,7 +263,7 @@ def _foreign_keys(
             new.append(mine)
             old.append(theirs)
     for theirs in old:
-        constraint = _named(conn_table, sa.ForeignKeyConstraint, theirs.name, theirs.item.columns)
+        constraint = _named(conn_table(), sa.ForeignKeyConstraint, theirs.name, theirs.item.columns)
         if constraint is None:
             continue
         if run.include_object(constraint, theirs.name, "foreign_key_constraint", True, None):
@@ -274,7 +277,7 @@ def _checks(
     run: Comparison,
     reflected: ReflectedTable,
     table: sa.Table,
-    conn_table: sa.Table,
+    conn_table: Callable[[], sa.Table],
     changes: ConstraintChanges,
 ) -> None:
     if reflected.checks is None:
@@ -291,7 +294,7 @@ def _checks(
     for theirs in old:
         if theirs.name is None:
             continue  # an unnamed check cannot be dropped by name
-        constraint = _named(conn_table, sa.CheckConstraint, theirs.name, ())
+        constraint = _named(conn_table(), sa.CheckConstraint, theirs.name, ())
         if constraint is not None and run.include_object(
             constraint, theirs.name, "check_constraint", True, None
         ):

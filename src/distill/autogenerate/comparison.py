@@ -60,6 +60,20 @@ class Comparison:
             table = self._tables[key] = to_table(reflected, sa.MetaData())
         return table
 
+    def reflected_column(self, reflected: ReflectedTable, name: str) -> sa.Column[Any]:
+        """A column of the reflected table as a SQLAlchemy Column."""
+        return self.reflected_table(reflected).c[name]
+
+    @property
+    def filters_objects(self) -> bool:
+        """Whether include_object hooks see the compared objects: when none does, the
+        reflected SQLAlchemy objects are built only for the ops that keep them."""
+        return self.context.filters_objects
+
+    def has_comparators(self, target: str) -> bool:
+        """Whether plugins registered comparators for `target` ("table", "column")."""
+        return bool(self.context.comparators.ordered(target, self.dialect.name))
+
     def include_name(self, name: str | None, type_: str, parents: dict[str, Any]) -> bool:
         """include_name for a reflected name."""
         return self.context.run_name_filters(name, type_, parents)

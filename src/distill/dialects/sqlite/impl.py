@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -23,12 +23,15 @@ from distill.dialects.ddl import sorted_constraints
 from distill.dialects.deploy_lock import DeployLock
 from distill.dialects.run_hooks import DDLTransactions
 from distill.dialects.sqlite.deploy_lock import deploy_lock as sqlite_deploy_lock
-from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
-from distill.dialects.sqlite.stored_schema import reflect_table
 from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
-from distill.dialects.table_definition import name_of
-from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
 from distill.errors import DistillError
+
+if TYPE_CHECKING:
+    from distill.dialects.table_rebuild import TableRebuild
+
+# The rebuild machinery (rebuild.py, stored_schema.py, table_rebuild.py) is imported by
+# the methods that rebuild: most runs never do, and `current` or a no-op `upgrade` should
+# not pay for importing it.
 
 # A default SQLite refuses in ADD COLUMN: CURRENT_* and anything in parentheses.
 _NON_CONSTANT_DEFAULT = re.compile(r"^\s*(\(|CURRENT_(TIME|DATE|TIMESTAMP)\b)", re.IGNORECASE)
@@ -99,6 +102,8 @@ class SQLiteImpl(DialectImpl):
             constraint.initially,
             constraint.match,
         )
+        from distill.dialects.table_definition import name_of
+
         return name_of(constraint) is None and all(option is None for option in options)
 
     # --- directives SQLite can only partly ALTER ---
@@ -278,6 +283,8 @@ class SQLiteImpl(DialectImpl):
                 "migration online"
             )
 
+        from distill.dialects.table_rebuild import TableRebuild, with_naming_convention
+
         def reflect(connection: sa.Connection) -> sa.Table:
             table = self.reflect_for_rebuild(connection, table_name, schema=schema)
             return with_naming_convention(table, convention)
@@ -309,6 +316,8 @@ class SQLiteImpl(DialectImpl):
         source: sa.Table | None = None,
     ) -> None:
         """The guarded online rebuild (batch mode uses it too); see rebuild_sqlite_table."""
+        from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
+
         rebuild_sqlite_table(
             self,
             table_name,
@@ -331,6 +340,8 @@ class SQLiteImpl(DialectImpl):
     ) -> sa.Table:
         """Reflection completed from the stored CREATE TABLE text: collations, exact
         defaults, generated columns, AUTOINCREMENT, inline REFERENCES clauses."""
+        from distill.dialects.sqlite.stored_schema import reflect_table
+
         return reflect_table(
             connection,
             table_name,
