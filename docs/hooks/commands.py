@@ -215,8 +215,9 @@ def _example_lines(name: str, usage: str) -> list[str]:
 
 
 def _text(help_text: str | None) -> str:
-    """Help text on one line, with the underscores of `__init__` kept literal."""
-    return " ".join((help_text or "").split()).replace("__", "\\_\\_")
+    """Help text on one line, as literal text (`<id>` and `__init__` are not markup)."""
+    text = " ".join((help_text or "").split())
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("__", "\\_\\_")
 
 
 def _cell(text: str) -> str:
