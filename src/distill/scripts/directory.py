@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -25,9 +24,11 @@ from distill.scripts import describe
 
 if TYPE_CHECKING:
     from distill.config import Config, PostWriteHookConfig, ScriptSettings
+    from distill.scripts.baseline import Baseline
     from distill.scripts.revision_map import RevisionMap
 
 RevIds = str | Sequence[str]
+_UNREAD = object()  # the baseline folder has not been looked at yet
 
 
 def resource_path(location: str) -> Path:
@@ -65,6 +66,8 @@ def prepended_sys_path(paths: Sequence[str]) -> Iterator[None]:
 
 def _module_name(prefix: str, path: Path) -> str:
     """A module name that no other file can share: the file's stem plus a path digest."""
+    import hashlib  # imported here: listing revisions never needs it
+
     digest = hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.name.split(".")[0])
     return f"{prefix}_{stem}_{digest}"
@@ -267,6 +270,7 @@ class ScriptDirectory:
         self._scripts: dict[str, Script] = {}
         self._modules: dict[str, ModuleType] = {}
         self._revision_map: RevisionMap | None = None
+        self._baseline: object = _UNREAD
         if not os.access(self.dir, os.F_OK):
             raise ScriptError(
                 f"Path doesn't exist: {self.dir}.  Please use the 'init' command to create "
@@ -418,6 +422,19 @@ class ScriptDirectory:
         if self._graph is None:
             self._graph = self._read_graph()
         return self._graph
+
+    @property
+    def baseline(self) -> Baseline | None:
+        """The squashed baseline an empty database runs instead of the range it replaces."""
+        if self._baseline is _UNREAD:
+            from distill.scripts.baseline import read_baseline
+
+            self._baseline = read_baseline(self.dir)
+        return self._baseline  # type: ignore[return-value]
+
+    @baseline.setter
+    def baseline(self, baseline: Baseline | None) -> None:
+        self._baseline = baseline
 
     def _read_graph(self) -> RevisionGraph:
         """Read every header (through the per-location caches) and build the graph."""
@@ -578,7 +595,11 @@ class ScriptDirectory:
         """Import the revision file of `rev_id` (once) and return its module."""
         module = self._modules.get(rev_id)
         if module is None:
-            path = Path(self.graph.revisions[rev_id].path)
+            baseline = self.baseline
+            if baseline is not None and rev_id == baseline.revision:
+                path = Path(baseline.path)
+            else:
+                path = Path(self.graph.revisions[rev_id].path)
             with self.project_sys_path():
                 module = load_python_file(path, _module_name("distill_revision", path))
             self._modules[rev_id] = module
