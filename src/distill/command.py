@@ -179,6 +179,8 @@ def _print_lint_findings(
         return
     revisions = tuple(item.revision for item in written if item is not None)
     size = revision_context.op_count()
+    if size == 0:  # nothing changed: an empty upgrade() and downgrade() are the answer
+        return
     if size > LINT_MAX_OPS:
         # a baseline of a whole schema: recording it costs seconds and says little new
         config.print_stdout(
