@@ -314,3 +314,41 @@ def test_create_index_accepts_names_text_and_expressions() -> None:
 def test_from_index_needs_a_table() -> None:
     with pytest.raises(DistillError, match="belongs to no table"):
         ops.CreateIndexOp.from_index(sa.Index("ix", "a"))
+
+
+def test_reverse_of_create_table_is_the_drop_alembic_builds() -> None:
+    # CreateTableOp.reverse() fills table_kw and _reverse on first use; they must equal
+    # DropTableOp.from_table(op.to_table()), and other missing attributes still raise
+    import sqlalchemy as sa
+
+    from distill.operations.ops import CreateTableOp, DropTableOp
+
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("p", sa.ForeignKey("q.id")),
+        comment="c",
+        mysql_engine="InnoDB",
+    )
+    create = CreateTableOp.from_table(table)
+    drop = create.reverse()
+    eager = DropTableOp.from_table(create.to_table())
+    assert type(drop) is DropTableOp
+    assert (drop.table_name, drop.schema, drop.if_exists) == ("t", None, None)
+    assert (
+        drop.table_kw
+        == eager.table_kw
+        == {
+            "comment": "c",
+            "info": {},
+            "prefixes": [],
+            "mysql_engine": "InnoDB",
+        }
+    )
+    assert drop.reverse() is drop._reverse
+    ddl = [str(sa.schema.CreateTable(op.to_table())) for op in (drop, eager)]
+    assert ddl[0] == ddl[1]
+    assert "REFERENCES q (id)" in ddl[0]
+    with pytest.raises(AttributeError):
+        drop.no_such_attribute  # noqa: B018
