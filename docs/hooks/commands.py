@@ -22,10 +22,11 @@ LATEST_BENCHMARKS = ROOT / "bench" / "results" / "latest.md"
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "Start a project": ("init", "list_templates", "demo"),
-    "Write revisions": ("revision", "merge", "edit"),
+    "Write revisions": ("revision", "merge", "edit", "squash"),
     "Run migrations": ("upgrade", "downgrade", "stamp", "restore", "ensure_version"),
     "Look at the history and the database": ("current", "heads", "branches", "history", "show"),
     "Catch mistakes": ("check", "lint", "test", "verify", "log"),
+    "Many databases": ("fleet",),
 }
 """Sections of the page; a command in none of them lands under "More commands"."""
 
@@ -36,8 +37,10 @@ ARGUMENTS: dict[str, str] = {
     "revisions": "One or more revision identifiers (ids, `heads`, labels).",
     "path": "A backup file; default: the latest backup of the configured database.",
     "rev": "A revision identifier (id, partial id, `head`, `label@head`, ...).",
+    "squash revision": "The last revision the baseline replaces (not with `--finalize`).",
 }
-"""What each positional argument means (click arguments carry no help of their own)."""
+"""What each positional argument means (click arguments carry no help of their own);
+"command argument" keys win over plain argument names."""
 
 EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "init": [
@@ -84,6 +87,18 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "test": [("distill test", "up, down, up every revision on a scratch SQLite database")],
     "verify": [("distill verify", "exit 1 when an applied revision's file was edited")],
     "log": [("distill log --format json", "the applied-revision log, newest first")],
+    "squash": [
+        ('distill squash 3f2a1b4c5d6e -m "baseline"', "one file builds base..3f2a1b4c5d6e"),
+        ("distill squash --finalize", "once every database is past it"),
+    ],
+    "fleet": [("distill fleet current --targets tenants.txt", "where each tenant is")],
+    "fleet upgrade": [
+        ("distill fleet upgrade head --targets tenants.txt --jobs 4", "every tenant database"),
+        ("distill fleet upgrade head --schemas 'tenant_*' --canary 2", "PostgreSQL schemas"),
+    ],
+    "fleet downgrade": [("distill fleet downgrade -1 --targets tenants.txt", "every tenant")],
+    "fleet current": [("distill fleet current --format json", "targets per revision")],
+    "fleet check": [("distill fleet check --targets tenants.txt", "models against each")],
 }
 
 
@@ -180,7 +195,10 @@ def _row(parameter: click.Parameter, context: click.Context) -> str:
     if isinstance(parameter, click.Argument):
         spelling = f"`{parameter.make_metavar(context)}`"
         default = "required" if parameter.required else "optional"
-        what = ARGUMENTS.get(parameter.name or "", "")
+        name = parameter.name or ""
+        what = ARGUMENTS.get(f"{context.command_path.partition(' ')[2]} {name}") or ARGUMENTS.get(
+            name, ""
+        )
     else:
         assert isinstance(parameter, click.Option)
         names = ", ".join(f"`{n}`" for n in [*parameter.opts, *parameter.secondary_opts])

@@ -650,7 +650,13 @@ def _fleet_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--jobs", type=int, default=None, help="Targets at once (default: cores)."),
         click.option("--canary", type=int, default=0, help="Run the first K targets first."),
         click.option("--keep-going", is_flag=True, help="Go on after a target fails."),
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            help="json: one document with every target.",
+        ),
         click.option("--no-backup", is_flag=True, help="Skip the copy of SQLite files."),
         click.option("--timeout", type=float, default=None, help="Kill a target after SECONDS."),
     ]
@@ -755,7 +761,7 @@ def fleet_check_cmd(ctx: click.Context, /, **given: Any) -> None:
 
 @_command("squash")
 @click.argument("revision", required=False)
-@click.option("-m", "--message", default=None)
+@click.option("-m", "--message", default=None, help="The baseline's message.")
 @click.option("--url", default=None, help="An empty scratch database (default: a temporary file).")
 @click.option("--rev-id", default=None, help="The baseline's own id.")
 @click.option(
