@@ -9,6 +9,7 @@ offline it cannot, and needs at least existing_type, as Alembic does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,8 @@ from distill.dialects.ddl import (
     format_column,
     format_default,
 )
+from distill.dialects.deploy_lock import DeployLock
+from distill.dialects.mysql_locks import NamedDeployLock
 from distill.errors import DistillError
 
 
@@ -163,6 +166,11 @@ class MySQLImpl(DialectImpl):
     can_rollback_ddl = False
     drop_index_needs_table = True
     alter_column_restates_column = True
+
+    @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """SHOW CREATE's statement without the DEFINER, which names this server's user."""
+        return re.sub(r"\s+DEFINER=\S+", "", definition.strip().rstrip(";"), count=1)
 
     def __init__(
         self,
@@ -365,6 +373,11 @@ class MySQLImpl(DialectImpl):
         args = getattr(error.orig, "args", ())
         code = args[0] if args and isinstance(args[0], int) else None
         return _HINTS.get(code) if code is not None else None
+
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """GET_LOCK on a connection of its own (mysql_locks.py)."""
+        return NamedDeployLock(connection, name)
 
 
 def _typed(kind: type[sa.Constraint], constraint: sa.Constraint) -> sa.Constraint:

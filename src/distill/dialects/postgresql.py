@@ -24,6 +24,8 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from distill.dialects.alteration import ColumnAlteration
 from distill.dialects.base import DialectImpl
 from distill.dialects.ddl import ColumnRename, alter_table, format_column
+from distill.dialects.deploy_lock import DeployLock
+from distill.dialects.postgresql_locks import AdvisoryDeployLock, lock_contention, set_lock_timeout
 
 
 class IgnoringError(ExecutableDDLElement):
@@ -85,6 +87,17 @@ class PostgreSQLImpl(DialectImpl):
     supports_constraint_if_exists = True
     supports_exclude_constraints = True
     constraint_names_per_schema = True
+
+    @classmethod
+    def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:
+        """The session's search_path starts with `schema` (libpq's `options`), then public."""
+        name = schema if re.fullmatch(r"[a-z_][a-z0-9_$]*", schema) else _quoted(schema)
+        setting = f"-csearch_path={name},public".replace(" ", "\\ ")
+        existing = url.query.get("options")
+        if isinstance(existing, tuple):
+            existing = " ".join(existing)
+        options = f"{existing} {setting}" if existing else setting
+        return url.update_query_dict({"options": options})
 
     # --- ENUM types that come and go with their columns ---
 
@@ -232,6 +245,19 @@ class PostgreSQLImpl(DialectImpl):
             "max_locks_per_transaction on the server"
         )
 
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """An advisory lock held by a session of its own (postgresql_locks.py)."""
+        return AdvisoryDeployLock(connection, name)
+
+    def set_ddl_lock_timeout(self, connection: sa.Connection, seconds: float) -> bool:
+        """SET LOCAL lock_timeout."""
+        return set_lock_timeout(connection, seconds)
+
+    def lock_contention(self, connection: sa.Connection, error: BaseException) -> str | None:
+        """The table a timed-out statement waited for and the sessions holding it."""
+        return lock_contention(connection, error)
+
 
 def is_lock_exhaustion(error: BaseException) -> bool:
     """True for PostgreSQL's "out of shared memory" that max_locks_per_transaction causes."""
@@ -247,3 +273,8 @@ def is_lock_exhaustion(error: BaseException) -> bool:
         return True
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return sqlstate == "53200" and "out of shared memory" in texts[0]
+
+
+def _quoted(name: str) -> str:
+    """A PostgreSQL quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'

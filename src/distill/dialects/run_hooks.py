@@ -6,8 +6,10 @@ a classmethod because the runtime needs its answer before it builds the impl (wh
 DDL can be transactional at all decides the impl's `transactional_ddl`):
 `impl_class_for(connection.dialect).ddl_transactions(connection)`.
 
-The deploy lock belongs with these hooks: a classmethod taking the connection, asked by
-the runtime before it reads the version table and released when the run ends.
+The deploy lock (`deploy_lock`, dialects/deploy_lock.py) is a classmethod taking the
+connection, asked by the runtime before it reads the version table and released when
+env.py's run ends. `set_ddl_lock_timeout` and `lock_contention` serve the DDL lock
+timeout and its retries (runtime/ddl_retry.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
+
+from distill.dialects.deploy_lock import DeployLock, database_label
+from distill.errors import DistillError
 
 
 class DDLTransactions:
@@ -46,6 +51,19 @@ class RunHooks:
     """The hooks of DialectImpl that the runtime calls about its connection and its run."""
 
     @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """The CREATE VIEW that rebuilds a view from what reflection returns as its definition."""
+        return f"CREATE VIEW {name} AS {definition.strip().rstrip(';')}"
+
+    @classmethod
+    def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:
+        """`url` made to open its sessions in `schema` (one tenant's schema of a fleet)."""
+        raise DistillError(
+            f"{url.get_backend_name()} has no schemas to run a tenant in ('#{schema}' in "
+            f"the target URL); give each tenant its own database instead"
+        )
+
+    @classmethod
     def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
         """How DDL on `connection` can be made transactional (the runtime enters it)."""
         return DDLTransactions()
@@ -56,4 +74,22 @@ class RunHooks:
         `per_migration`: each revision ran in its own transaction
         (transaction_per_migration=True) rather than the whole run in one.
         """
+        return None
+
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """The lock that keeps other distill processes off the database `connection` is on
+        while a run migrates it; `name` is the version table, schema-qualified. This
+        default is no lock at all."""
+        where = database_label(connection)
+        return DeployLock(f"{where} {name}", where)
+
+    def set_ddl_lock_timeout(self, connection: sa.Connection, seconds: float) -> bool:
+        """Make the statements of the transaction now open on `connection` give up waiting
+        for a lock after `seconds`; False when this database has no such setting."""
+        return False
+
+    def lock_contention(self, connection: sa.Connection, error: BaseException) -> str | None:
+        """When `error` is a statement that gave up waiting for a lock: which table it
+        waited for and who holds it (None for any other error)."""
         return None

@@ -63,6 +63,7 @@ class EnvironmentContext:
         self.request = replace(request, script=script)
         self.context_opts: dict[str, Any] = configure_options
         self._migration_context: MigrationContext | None = None
+        self._at_exit: list[Callable[[], None]] = []  # deploy locks held until env.py ends
 
     def __enter__(self) -> EnvironmentContext:
         _active.append(self)
@@ -71,6 +72,12 @@ class EnvironmentContext:
     def __exit__(self, *exc_info: object) -> None:
         if self in _active:
             _active.remove(self)
+        calls, self._at_exit = self._at_exit, []
+        _call_all(calls[::-1])
+
+    def call_at_exit(self, call: Callable[[], None]) -> None:
+        """Call `call` when env.py's run ends (after its connections closed)."""
+        self._at_exit.append(call)
 
     # -- what env.py asks ------------------------------------------------------------------
 
@@ -279,3 +286,13 @@ class EnvironmentContext:
     def get_impl(self) -> Any:
         """The dialect implementation the operations run through."""
         return self.get_context().impl
+
+
+def _call_all(calls: list[Callable[[], None]]) -> None:
+    """Call each; every one runs even when an earlier one raised (the first error wins)."""
+    if not calls:
+        return
+    try:
+        calls[0]()
+    finally:
+        _call_all(calls[1:])

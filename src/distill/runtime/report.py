@@ -84,6 +84,10 @@ class LogReporter:
         """Log `message` at INFO level."""
         self.logger.info("%s", message)
 
+    def notice(self, message: str) -> None:
+        """Log `message` at INFO level (the console shows these lines)."""
+        self.logger.info("%s", message)
+
 
 class ConsoleReporter:
     """Reports to a stream for the CLI: live progress on a terminal, plain lines otherwise."""
@@ -140,6 +144,15 @@ class ConsoleReporter:
         """Remarks about the run are for the log, not the console."""
         log.info("%s", message)
 
+    def notice(self, message: str) -> None:
+        """A line the person running the command needs (waiting for a lock, nothing to do)."""
+        if self.quiet:
+            return
+        if self._open_line:
+            self._write("\n")
+            self._open_line = False
+        self._write(f"{message}\n")
+
 
 _reporter: Reporter | None = None
 
@@ -153,3 +166,13 @@ def set_reporter(reporter: Reporter | None) -> None:
 def get_reporter() -> Reporter:
     """The reporter runs use: the one set with set_reporter(), else a LogReporter."""
     return _reporter if _reporter is not None else LogReporter()
+
+
+def notice(message: str) -> None:
+    """Tell the person running the command: the reporter's `notice`, else its `info`."""
+    reporter = get_reporter()
+    tell = getattr(reporter, "notice", None)
+    if callable(tell):
+        tell(message)
+    else:
+        reporter.info(message)

@@ -20,7 +20,9 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from distill.dialects.alteration import ColumnAlteration, alteration_where
 from distill.dialects.base import DialectImpl, Sink, constraint_where
 from distill.dialects.ddl import sorted_constraints
+from distill.dialects.deploy_lock import DeployLock
 from distill.dialects.run_hooks import DDLTransactions
+from distill.dialects.sqlite.deploy_lock import deploy_lock as sqlite_deploy_lock
 from distill.dialects.sqlite.rebuild import rebuild_sqlite_table
 from distill.dialects.sqlite.stored_schema import reflect_table
 from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
@@ -62,9 +64,19 @@ class SQLiteImpl(DialectImpl):
             self.can_rename_column = tuple(version) >= (3, 25, 0)
 
     @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """SQLite keeps a view's whole CREATE VIEW statement: it is the definition."""
+        return definition.strip().rstrip(";")
+
+    @classmethod
     def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
         """The take-over that makes the sqlite3 driver BEGIN before DDL (transactions.py)."""
         return sqlite_ddl_transactions(connection)
+
+    @classmethod
+    def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
+        """A file lock beside the database file (deploy_lock.py)."""
+        return sqlite_deploy_lock(connection, name)
 
     def inline_in_add_column(self, constraint: sa.Constraint, inline_references: bool) -> bool:
         """REFERENCES and CHECK go into the column: SQLite has no ADD CONSTRAINT.
