@@ -114,3 +114,18 @@ def test_failure_after_a_commit_reports_the_state_read_back(
     )
     command.upgrade(config, "head")
     assert project.rows() == {"bbb222"}
+
+
+def test_a_refused_directive_keeps_its_type_and_its_hint(tmp_path: Path, sqlite_url: str) -> None:
+    """Through the Python API the refusal is the SQLAlchemy error Alembic lets through; the
+    failure line still names the directive and the fix, with the statement once."""
+    from support.failures import failure_text
+
+    project = Project(tmp_path, sqlite_url)
+    project.add("aaa111", None, "renames a missing table", 'op.rename_table("nope", "x")')
+    with pytest.raises(sa.exc.OperationalError) as caught:
+        command.upgrade(project.config(), "head")
+    text = failure_text(caught.value)
+    assert "rename_table('nope', 'x'): the database refused it: no such table: nope" in text
+    assert "Check the table name" in text
+    assert text.count("ALTER TABLE nope RENAME TO x") == 1
