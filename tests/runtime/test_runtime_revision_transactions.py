@@ -204,3 +204,22 @@ def _wait_for_backend_to_go(url: str) -> None:
     finally:
         engine.dispose()
     raise AssertionError("the killed client's session never ended")
+
+
+@pytest.mark.parametrize("url_fixture", URLS)
+def test_begin_transaction_still_opens_one_for_code_that_runs_ops_itself(
+    url_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """Applications and test helpers run ops inside `context.begin_transaction()` without
+    run_migrations(); by default that block is still a real transaction."""
+    from distill.operations.api import Operations
+    from distill.runtime.migrator import MigrationContext
+
+    engine = sa.create_engine(request.getfixturevalue(url_fixture), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection=connection)
+        with pytest.raises(RuntimeError), context.begin_transaction():
+            Operations(context).create_table("t1", sa.Column("id", sa.Integer))
+            raise RuntimeError("undo")
+        assert not sa.inspect(connection).has_table("t1")
+    engine.dispose()

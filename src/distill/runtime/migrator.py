@@ -86,6 +86,10 @@ class MigrationContext:
         self._transaction_per_migration = (
             not self.as_sql if per_migration is None else bool(per_migration)
         )
+        # Alembic's meaning of an explicit True: begin_transaction() opens nothing, each
+        # step opens its own; by default begin_transaction() opens the transaction (code
+        # running ops inside it needs one) and the run commits it after each revision
+        self._per_migration_asked = bool(per_migration)
         callbacks = opts.get("on_version_apply") or ()
         self.on_version_apply_callbacks: tuple[Callable[..., Any], ...] = (
             (callbacks,) if callable(callbacks) else tuple(callbacks)
@@ -438,6 +442,7 @@ class MigrationContext:
                 if run is not None:
                     notify(self.request.observers, "revision_applied", run)
                     self._awaiting_commit.append(run)
+            self._commit_revision()
         except Exception as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
@@ -520,6 +525,20 @@ class MigrationContext:
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else None
 
+    def _commit_revision(self) -> None:
+        """Inside env.py's begin_transaction() block, by default: commit the revision just
+        run (with its version rows) and begin the transaction of the next one."""
+        if (
+            self._transaction is None
+            or not self._transaction_per_migration
+            or self._per_migration_asked
+            or self._dry_run is not None
+            or not self.impl.transactional_ddl
+        ):
+            return
+        self._finish_transaction(commit=True)
+        self._transaction = self.connection.begin()
+
     # -- dry run ------------------------------------------------------------------------
 
     @contextmanager
@@ -576,7 +595,7 @@ class MigrationContext:
         if self.request.dry_run and not self.as_sql:
             wanted = not _per_migration  # a dry run is one transaction, rolled back
         elif self.impl.transactional_ddl:
-            wanted = _per_migration == self._transaction_per_migration
+            wanted = _per_migration == self._per_migration_asked
         else:
             wanted = _per_migration
         if not wanted:
