@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,3 +274,53 @@ def branched_upgrade_case(ws: Workspace, count: int) -> Case:
     project.set_url(db.url)
     check = database_at(db, [project.head], len(project.tables) + 1)
     return Case(tools(ws, project.folder, ["upgrade", "head"], check), reset=db.empty)
+
+
+def fleet_case(ws: Workspace, tenants: int, count: int) -> Case:
+    """`fleet upgrade head` over `tenants` empty SQLite files, beside a shell loop of
+    `alembic upgrade head` over the same files (both without backups)."""
+    import sqlite3
+
+    project = ws.fleet(count)
+    folder = ws.folder / f"fleet-tenants-{tenants}"
+    files = [folder / f"tenant{number:03d}.db" for number in range(tenants)]
+    targets = ws.folder / f"fleet-targets-{tenants}.txt"
+    targets.write_text("".join(f"{path.stem} sqlite:///{path}\n" for path in files))
+    loop = ws.folder / f"fleet-alembic-loop-{tenants}.sh"
+    loop.write_text(
+        "set -e\n"
+        + "".join(f"{ws.alembic} -x url=sqlite:///{path} upgrade head\n" for path in files)
+    )
+
+    def reset() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+
+    def check(run: Run) -> str | None:
+        for path in files:
+            try:
+                with sqlite3.connect(path) as connection:
+                    rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+            except sqlite3.Error as error:
+                return f"{path.name}: {error}"
+            if rows != [(project.head,)]:
+                return f"{path.name} is at {rows}, expected {project.head}"
+        return None
+
+    argv = ("fleet", "upgrade", "head", "--targets", str(targets), "--no-backup")
+    return Case(
+        [
+            Participant(
+                "Alembic",
+                (shutil.which("bash") or "/bin/bash", str(loop)),
+                project.folder,
+                check=check,
+            ),
+            Participant("distill", (str(ws.distill), "-q", *argv), project.folder, check=check),
+        ],
+        reset=reset,
+    )

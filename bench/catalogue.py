@@ -12,6 +12,7 @@ from bench.cases import (
     autogenerate_case,
     branched_upgrade_case,
     downgrade_case,
+    fleet_case,
     help_case,
     listing_case,
     offline_case,
@@ -113,6 +114,17 @@ def catalogue(settings: Settings, ws: Workspace) -> list[CaseDef]:
                 partial(branched_upgrade_case, ws, n),
                 "sqlite",
                 n,
+            )
+        )
+    if "sqlite" in settings.databases:
+        cases.append(
+            CaseDef(
+                "fleet-sqlite-200x20",
+                "`fleet upgrade head`, 200 SQLite tenant files, 20 revisions each",
+                partial(fleet_case, ws, 200, 20),
+                "sqlite",
+                200,
+                Target(0.34),
             )
         )
     for count in settings.tables:

@@ -183,6 +183,23 @@ def history_project(folder: Path, steps: Sequence[Step], alembic: Path) -> Proje
     return project
 
 
+def fleet_project(folder: Path, count: int, alembic: Path) -> Project:
+    """A linear history whose env.py takes the database from `-x url=...` when given."""
+    project = history_project(folder, linear_steps(count), alembic)
+    env = folder / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "config = context.config\n",
+            "config = context.config\n"
+            "_url = context.get_x_argument(as_dictionary=True).get('url')\n"
+            "if _url:\n"
+            "    config.set_main_option('sqlalchemy.url', _url)\n",
+            1,
+        )
+    )
+    return project
+
+
 def models_project(folder: Path, count: int, alembic: Path) -> Project:
     """A project without revisions whose env.py targets a models module of `count` tables."""
     init_project(folder, alembic)

@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.databases import Database
-from bench.projects import Project, branched_steps, history_project, linear_steps, models_project
+from bench.projects import (
+    Project,
+    branched_steps,
+    fleet_project,
+    history_project,
+    linear_steps,
+    models_project,
+)
 from bench.server import OwnServer
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -58,6 +65,13 @@ class Workspace:
         return self._project(
             f"linear-{count}",
             lambda path: history_project(path, linear_steps(count), self.alembic),
+        )
+
+    def fleet(self, count: int) -> Project:
+        """A linear history of `count` revisions whose env.py also takes `-x url=...`, the
+        way a shell loop over tenants points Alembic at each database."""
+        return self._project(
+            f"fleet-{count}", lambda path: fleet_project(path, count, self.alembic)
         )
 
     def branched(self, count: int) -> Project:

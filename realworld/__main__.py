@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "bin/real-world " + " ".join(argv if argv is not None else sys.argv[1:]),
         )
         report.write(CHECKOUT / "docs" / "real-world.md", text)
-    clean = not failures and all(r.status == "identical" for r in results)
+    clean = not failures and all(r.status in ("identical", "deliberate") for r in results)
     return 0 if clean else 1
 
 
@@ -120,7 +120,8 @@ def _summary(results: list[StepResult], failures: list[str]) -> None:
     counts: dict[str, int] = {}
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("identical", "different", "failed", "skipped")]
+    statuses = ("identical", "deliberate", "different", "failed", "skipped")
+    parts = [f"{counts.get(s, 0)} {s}" for s in statuses]
     print(f"\nreal-world: {len(results)} steps: " + ", ".join(parts), flush=True)
     for failure in failures:
         print(f"suite error: {failure}", flush=True)

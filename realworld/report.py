@@ -35,7 +35,7 @@ def render(
     today = datetime.date.today().isoformat()
     counts = {
         s: sum(1 for r in results if r.status == s)
-        for s in ("identical", "different", "failed", "skipped")
+        for s in ("identical", "deliberate", "different", "failed", "skipped")
     }
     lines = [
         "# Real-world parity: published Alembic histories under Alembic and distill",
@@ -59,6 +59,10 @@ def render(
         "on it, and resumes distill from there, so one run lists every revision distill",
         "fails, not only the first. The databases are compared after the bridge, so a",
         "schema difference in a step that also failed comes from revisions distill ran.",
+        "",
+        "A difference README.md lists as deliberate is recognised by its shape",
+        "(`realworld/deliberate.py`) and shown with the bullet that explains it; a step whose",
+        "differences are all deliberate reads `deliberate`.",
         "",
         "Limits: the databases are empty apart from what the migrations insert, so the data",
         "digests only see seeded rows; MariaDB stands for MySQL (Airflow and Prefect do not",
@@ -85,17 +89,20 @@ def render(
         "",
         "## Results",
         "",
-        f"{counts['identical']} identical, {counts['different']} different, "
-        f"{counts['failed']} failed under both tools, {counts['skipped']} skipped.",
+        f"{counts['identical']} identical, {counts['deliberate']} with only deliberate "
+        f'differences (README.md, "Where distill deliberately differs"), '
+        f"{counts['different']} different, {counts['failed']} failed under both tools, "
+        f"{counts['skipped']} skipped.",
         "",
         "| package | database | step | result | details |",
         "|---|---|---|---|---|",
     ]
     for result in results:
-        shown = [_short(d) for d in result.differences[:DETAILS]]
+        listed = [*result.differences, *result.deliberate]
+        shown = [_short(d) for d in listed[:DETAILS]]
         detail = result.skipped or "; ".join(shown)
-        if len(result.differences) > DETAILS:
-            detail += f" (+{len(result.differences) - DETAILS} more)"
+        if len(listed) > DETAILS:
+            detail += f" (+{len(listed) - DETAILS} more)"
         cells = (result.package, result.backend, result.step, result.status, _cell(detail))
         lines.append("| " + " | ".join(cells) + " |")
     lines += _reproductions()
@@ -119,10 +126,25 @@ def _reproductions() -> list[str]:
     for path in sorted(REPROS.glob("*.py")):
         if path.stem == "__init__":
             continue
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        tree = ast.parse(path.read_text())
+        doc = ast.get_docstring(tree) or ""
         title, _, rest = doc.partition("\n")
-        lines.append(f"- `{path.stem}`: {title.strip()} {' '.join(rest.split())}".rstrip())
+        line = f"- `{path.stem}`: {title.strip()} {' '.join(rest.split())}".rstrip()
+        status = _status(tree)
+        lines.append(line + (f" **Now:** {status}" if status else ""))
     return lines
+
+
+def _status(tree: ast.Module) -> str:
+    """The repro's STATUS string (identical with its regression test, deliberate, open)."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "STATUS" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+        ):
+            return str(node.value.value)
+    return ""
 
 
 def write(path: Path, text: str) -> None:

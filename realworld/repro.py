@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from types import ModuleType
 
-from realworld import databases, snapshot
+from realworld import databases, deliberate, snapshot
 from realworld.compare import Outcome, compare_outcomes, compare_snapshots, summarise
 from realworld.runner import ENVS, TOOLS
 from realworld.workspace import CHECKOUT, Venv, cache_root, run_tool, write_project
@@ -98,8 +98,12 @@ def run(name: str, backends: list[str]) -> bool:
                 snaps = {tool: snapshot.take(urls[tool]) for tool in TOOLS}
                 differences = compare_outcomes(outcomes["alembic"], outcomes["distill"])
                 differences += compare_snapshots(snaps["alembic"], snaps["distill"])
-                alike = alike and not differences
-                print(f"{name} {backend} {' '.join(command)}: {summarise(differences, 4)}")
+                unexplained, explained = deliberate.split(name, backend, differences)
+                alike = alike and not unexplained
+                text = summarise(unexplained, 4)
+                if explained and not unexplained:
+                    text = summarise(explained, 4).partition(": ")[2]
+                print(f"{name} {backend} {' '.join(command)}: {text}")
         finally:
             for url in urls.values():
                 databases.drop(url)

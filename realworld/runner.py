@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from realworld import databases, snapshot
+from realworld import databases, deliberate, snapshot
 from realworld.compare import Outcome, compare_outcomes, compare_snapshots, summarise
 from realworld.packages import PackageSpec
 from realworld.workspace import Venv, prepare, run_tool, write_project
@@ -27,23 +27,34 @@ class StepResult:
     outcomes: dict[str, Outcome]
     differences: list[str] = field(default_factory=list)
     skipped: str = ""  # why the step did not run
+    deliberate: list[str] = field(default_factory=list)  # README's deliberate differences
 
     @property
     def status(self) -> str:
-        """identical, different, failed (both tools failed alike) or skipped."""
+        """identical, deliberate (only README's deliberate differences), different, failed
+        (both tools failed alike) or skipped."""
         if self.skipped:
             return "skipped"
         if not all(outcome.ok for outcome in self.outcomes.values()):
             failed_alike = not any(o.ok for o in self.outcomes.values())
             return "failed" if failed_alike and len(self.differences) == 1 else "different"
-        return "different" if self.differences else "identical"
+        if self.differences:
+            return "different"
+        return "deliberate" if self.deliberate else "identical"
 
     def line(self) -> str:
         """The one line printed for this step."""
         head = f"{self.package:<16} {self.backend:<10} {self.step:<22}"
         if self.skipped:
             return f"{head} skipped: {self.skipped}"
-        return f"{head} {summarise(self.differences)}"
+        if self.status == "deliberate":
+            return f"{head} {summarise(self.deliberate, 1).partition(': ')[2]}"
+        text = summarise(self.differences)
+        if self.status == "failed":
+            text = "failed under both tools" + text.partition("both failed")[2]
+        if self.deliberate:
+            text += f" (+{len(self.deliberate)} deliberate)"
+        return f"{head} {text}"
 
 
 def steps_for(spec: PackageSpec, backend: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -155,7 +166,8 @@ def _run_step(
     for tool in TOOLS:
         snapshots[tool] = snapshot.take(urls[tool], spec.version_table, spec.volatile)
     differences += compare_snapshots(snapshots["alembic"], snapshots["distill"])
-    return StepResult(spec.name, backend, name, outcomes, differences)
+    unexplained, explained = deliberate.split(spec.name, backend, differences)
+    return StepResult(spec.name, backend, name, outcomes, unexplained, deliberate=explained)
 
 
 def bridge_target(revision: str) -> str:

@@ -54,12 +54,16 @@ def _runs_alembic(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under --quick, leave out server databases and Alembic subprocess parity."""
+    """Under --quick, leave out server databases, Alembic subprocess parity and installs."""
     if not _quick(config):
         return
     if IN_CI:
         raise pytest.UsageError("--quick is for the inner loop; CI runs the whole suite")
-    kept = [item for item in items if not (_needs_server(item) or _runs_alembic(item))]
+    kept = [
+        item
+        for item in items
+        if not (_needs_server(item) or _runs_alembic(item) or item.get_closest_marker("installs"))
+    ]
     dropped = [item for item in items if item not in kept]
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept

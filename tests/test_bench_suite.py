@@ -61,6 +61,7 @@ def test_default_sizes_and_cases_follow_the_issue(tmp_path: Path) -> None:
         "upgrade-sql-postgresql-1000",
         "autogenerate-noop-postgresql-1000",
         "autogenerate-empty-sqlite-100",
+        "fleet-sqlite-200x20",
     ):
         assert expected in ids
     assert len(ids) == len(set(ids))

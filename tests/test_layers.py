@@ -68,8 +68,37 @@ ALLOWED: dict[str, set[str]] = {
         "autogenerate",
         "command",
     },
-    "cli": {"errors", "command", "demo", "config", "runtime", "testing", "__init__"},
-    "__init__": set(),
+    # a fleet runs each target through command, in a process of its own
+    "fleet": {"errors", "config", "command", "dialects", "runtime", "graph", "scripts"},
+    # squash builds on a scratch database as distill test does, and records data
+    # statements as lint does
+    "squash": {
+        "errors",
+        "graph",
+        "config",
+        "scripts",
+        "dialects",
+        "runtime",
+        "autogenerate",
+        "operations",
+        "lint",
+        "command",
+        "compat",
+        "testing",
+    },
+    "cli": {
+        "errors",
+        "command",
+        "demo",
+        "config",
+        "runtime",
+        "testing",
+        "fleet",
+        "squash",
+        "__init__",
+    },
+    # install_as_alembic() turns compat on for the rest of the process
+    "__init__": {"compat"},
     "__main__": {"cli"},
 }
 

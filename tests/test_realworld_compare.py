@@ -174,3 +174,66 @@ def test_snapshot_reads_schema_versions_and_an_order_free_digest(tmp_path: Path)
     assert compare_snapshots(first, third) == [
         f"data.t.hash: alembic {hashes[0]!r} | distill {hashes[1]!r}"
     ]
+
+
+def test_deliberate_differences_are_told_apart_by_shape() -> None:
+    from realworld.deliberate import split
+
+    kept = [
+        "sqlite_master.index ix_d: alembic 'CREATE INDEX ix_d ON t (a, b)' | "
+        "distill 'CREATE INDEX ix_d ON t (a, b DESC)'",
+        "sqlite_master.index ix_n: alembic 'CREATE INDEX ix_n ON t (name)' | "
+        "distill 'CREATE INDEX ix_n on t (name COLLATE NOCASE)'",
+        "sqlite_master.index ix_e: alembic (absent) | "
+        'distill "CREATE INDEX ix_e ON t (coalesce(a, b) DESC)"',
+    ]
+    not_kept = [
+        # distill lost an index, or kept one on other columns: never deliberate
+        "sqlite_master.index ix_a: alembic 'CREATE INDEX ix_a ON t (a)' | distill (absent)",
+        "sqlite_master.index ix_a: alembic 'CREATE INDEX ix_a ON t (a)' | "
+        "distill 'CREATE INDEX ix_a ON t (b DESC)'",
+        "sqlite_master.index ix_b: alembic (absent) | distill 'CREATE INDEX ix_b ON t (b)'",
+        "tables.t.columns.c.nullable: alembic False | distill True",
+    ]
+    unexplained, explained = split("any", "sqlite", kept + not_kept)
+    assert unexplained == not_kept
+    assert [line.split("): ", 1)[1] for line in explained] == kept
+    assert all(line.startswith("deliberate (README: ") for line in explained)
+    nullable = "tables.jobs.columns.job_name.nullable: alembic True | distill False"
+    assert split("any", "mysql", [nullable]) == ([], [split("any", "mysql", [nullable])[1][0]])
+    assert split("any", "postgresql", [nullable]) == ([nullable], [])
+    assert split("any", "postgresql", kept[:1]) == (kept[:1], [])
+
+
+def test_a_step_with_only_deliberate_differences_is_marked_so() -> None:
+    from realworld.runner import StepResult
+
+    ok = {"alembic": Outcome(0), "distill": Outcome(0)}
+    assert StepResult("p", "sqlite", "upgrade head", ok).status == "identical"
+    marked = StepResult("p", "sqlite", "upgrade head", ok, deliberate=["deliberate (x): y"])
+    assert marked.status == "deliberate"
+    assert marked.line().endswith(" deliberate (x): y")
+    both = StepResult("p", "sqlite", "upgrade head", ok, ["z"], deliberate=["deliberate (x): y"])
+    assert both.status == "different"
+    assert both.line().endswith("different: z (+1 deliberate)")
+
+
+def test_a_step_both_tools_fail_alike_says_so() -> None:
+    from realworld.runner import StepResult
+
+    failed = {"alembic": Outcome(1, "x", "a -> b"), "distill": Outcome(1, "y", "a -> b")}
+    lines = compare_outcomes(failed["alembic"], failed["distill"])
+    result = StepResult("p", "mysql", "upgrade head", failed, lines, deliberate=["deliberate"])
+    assert result.status == "failed"
+    assert " failed under both tools: alembic at a -> b " in result.line()
+    assert result.line().endswith("(+1 deliberate)")
+
+
+def test_a_listed_difference_is_deliberate_only_for_its_package() -> None:
+    from realworld.deliberate import split
+
+    line = "tables.task_outlet_dataset_reference.primary_key.name: alembic 'toar_pkey' | "
+    line += "distill 'todr_pkey'"
+    assert split("airflow", "sqlite", [line])[0] == []
+    assert split("mlflow", "sqlite", [line]) == ([line], [])
+    assert split("airflow", "postgresql", [line]) == ([line], [])

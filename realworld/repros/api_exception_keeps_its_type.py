@@ -5,6 +5,8 @@ A pattern the "real projects" issue reported: applications run `command.upgrade(
 Alembic lets the revision's exception through; distill raises MigrationError.
 """
 
+STATUS = "open: issue 8 item 4, another branch (revision errors keep their type)."
+
 BACKENDS = ("sqlite",)
 THROUGH_API = True
 REVISIONS = [

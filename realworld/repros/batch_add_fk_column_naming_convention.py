@@ -6,6 +6,8 @@ the table with a table-level CONSTRAINT fk_child_parent_id_parent ... ON DELETE 
 without one, it refuses the unnamed key with ValueError("Constraint must have a name").
 """
 
+STATUS = "identical; tests/dialects/test_sqlite_column_constraints.py."
+
 BACKENDS = ("sqlite", "postgresql")
 CONFIGURE = {
     "target_naming_convention": {

@@ -5,6 +5,8 @@ index_spans_experiment_id_duration, is dropped and re-added in one batch). Alemb
 recreates every index whose columns exist after the batch; distill loses it.
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_patterns.py."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

@@ -5,6 +5,8 @@ Alembic raises ValueError("No such constraint: ...") and the revision goes on; d
 raises an error that is not a ValueError, so the revision fails.
 """
 
+STATUS = "identical; tests/operations/test_exception_types.py."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

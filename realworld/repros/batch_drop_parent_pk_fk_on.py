@@ -6,6 +6,8 @@ task_instance_pkey is dropped in one batch, task_instance_composite_key added in
 next; task_instance_note still references the composite columns in between).
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_keys.py."
+
 BACKENDS = ("sqlite",)
 CONFIGURE = {"render_as_batch": True, "transaction_per_migration": True}
 SQLITE_FOREIGN_KEYS = True  # as Airflow's engine sets

@@ -5,6 +5,8 @@ order to one rebuilt table; distill runs the rename against a table that still h
 `value` (duplicate column name).
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_patterns.py."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

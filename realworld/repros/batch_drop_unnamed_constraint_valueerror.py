@@ -4,6 +4,8 @@ A pattern the "real projects" issue reported: Alembic refuses a constraint witho
 name with ValueError, which the revision catches and goes on.
 """
 
+STATUS = "identical; tests/operations/test_exception_types.py."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

@@ -5,6 +5,8 @@ name, version, then add_column version, add_column name). Alembic applies the ba
 as a whole; distill checks the index against the table as it is at that line.
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_patterns.py."
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

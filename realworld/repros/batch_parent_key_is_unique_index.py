@@ -5,6 +5,8 @@ references dataset(name, uri), which is unique only through the index
 idx_dataset_name_uri_unique; then dataset drops a column in batch mode.
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_keys.py."
+
 BACKENDS = ("sqlite",)
 CONFIGURE = {"render_as_batch": True, "transaction_per_migration": True}
 SQLITE_FOREIGN_KEYS = True  # as Airflow's engine sets

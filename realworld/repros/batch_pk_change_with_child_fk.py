@@ -4,6 +4,8 @@ From mlflow 1b5f0d9ad7c1 (add workspace columns): registered_models gets a compo
 primary key in one batch; model_versions' foreign key is redone in the next batch.
 """
 
+STATUS = "identical; tests/operations/test_batch_realworld_keys.py."
+
 BACKENDS = ("sqlite",)
 CONFIGURE = {"render_as_batch": True}
 REVISIONS = [

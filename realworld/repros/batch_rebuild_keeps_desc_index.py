@@ -3,8 +3,10 @@
 From apache-airflow 0086 (CREATE INDEX idx_task_reschedule_ti_id_id_desc ON
 task_reschedule (ti_id, id DESC) through op.execute, then a batch on task_reschedule).
 Alembic recreates the index from reflection and loses DESC; distill keeps the stored
-definition (distill is right here; reported as a difference all the same).
+definition (README: SQLite batch rebuilds keep each index as created).
 """
+
+STATUS = "deliberate (README: SQLite batch rebuilds keep each index as created)."
 
 BACKENDS = ("sqlite",)
 REVISIONS = [

@@ -4,6 +4,8 @@ A pattern the "real projects" issue reported (CREATE INDEX CONCURRENTLY after
 committing the revision's work by hand).
 """
 
+STATUS = "identical; tests/runtime/test_runtime_connection_commits.py."
+
 BACKENDS = ("postgresql",)
 CONFIGURE = {"transaction_per_migration": True}
 REVISIONS = [

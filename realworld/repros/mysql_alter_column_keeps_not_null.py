@@ -6,6 +6,8 @@ MODIFY/CHANGE ... NULL and the column becomes nullable; distill reads the live c
 and keeps NOT NULL (a deliberate difference, README "MySQL/MariaDB alter_column").
 """
 
+STATUS = "deliberate (README: MySQL/MariaDB alter_column)."
+
 BACKENDS = ("mysql",)
 REVISIONS = [
     (

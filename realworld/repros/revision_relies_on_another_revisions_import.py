@@ -8,6 +8,11 @@ first revision fails with AttributeError. Prefect's own env.py imports the modul
 itself, which hides this in Prefect; any history with the same habit fails.
 """
 
+STATUS = (
+    "identical (a run imports its files up front); tests/parity/"
+    "test_parity_revision_imports.py; README: a run imports only its own revision files."
+)
+
 BACKENDS = ("sqlite",)
 REVISIONS = [
     (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from distill import __version__
-from distill.errors import DistillError
+from distill.errors import DistillError, MigrationError, revision_failure
 
 if TYPE_CHECKING:
     from distill.config import Config
@@ -42,14 +42,24 @@ class Options:
         )
 
 
-def _run(ctx: click.Context, action: Callable[[Config], None], must_exist: bool = True) -> None:
-    """Run one command with the project's Config."""
+def _run(
+    ctx: click.Context,
+    action: Callable[[Config], None],
+    must_exist: bool = True,
+    runs_env: bool = True,
+) -> None:
+    """Run one command with the project's Config.
+
+    `runs_env=False` marks a command that never runs env.py (it only reads the revision
+    files), so the run reporter and the logging it brings are not imported.
+    """
     options: Options = ctx.obj
 
     def with_config() -> None:
-        from distill.runtime.report import ConsoleReporter, set_reporter
+        if runs_env:
+            from distill.runtime.report import ConsoleReporter, set_reporter
 
-        set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
+            set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
         action(options.config(must_exist=must_exist))
 
     _guard(options, with_config)
@@ -59,16 +69,18 @@ def _guard(options: Options, action: Callable[[], None]) -> None:
     """Run `action`; report a failure as one line unless tracebacks were asked for."""
     try:
         action()
-    except DistillError as error:
-        if options.raiseerr:
-            raise
-        _fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as error:
         if options.raiseerr:
             raise
-        _fail(_describe_unexpected(error), 1)
+        failure = revision_failure(error)
+        if failure is not None:  # raised inside a revision: exit 1, as under Alembic
+            _fail(failure.message, 1)
+        elif isinstance(error, (DistillError, MigrationError)):
+            _fail(str(error), error.exit_code)
+        else:
+            _fail(_describe_unexpected(error), 1)
 
 
 def _describe_unexpected(error: Exception) -> str:
@@ -152,7 +164,13 @@ def _relative_command(name: str) -> Callable[[Callable[..., Any]], click.Command
 
 @_command("init")
 @click.argument("directory")
-@click.option("-t", "--template", default="generic", show_default=True)
+@click.option(
+    "-t",
+    "--template",
+    default="generic",
+    show_default=True,
+    help="Project template (see list_templates).",
+)
 @click.option("--package", is_flag=True, help="Write __init__.py files too.")
 @click.pass_context
 def init_cmd(ctx: click.Context, directory: str, template: str, package: bool) -> None:
@@ -172,15 +190,19 @@ def list_templates_cmd(ctx: click.Context) -> None:
 
 
 @_command("revision")
-@click.option("-m", "--message", default=None)
-@click.option("--autogenerate", is_flag=True)
-@click.option("--sql", is_flag=True)
-@click.option("--head", default="head", show_default=True)
-@click.option("--splice", is_flag=True)
-@click.option("--branch-label", default=None)
-@click.option("--version-path", default=None)
-@click.option("--rev-id", default=None)
-@click.option("--depends-on", multiple=True)
+@click.option("-m", "--message", default=None, help="What the revision does (also its file name).")
+@click.option(
+    "--autogenerate", is_flag=True, help="Fill it with the differences between models and database."
+)
+@click.option(
+    "--sql", is_flag=True, help="Run env.py offline while writing (revision_environment)."
+)
+@click.option("--head", default="head", show_default=True, help="The revision the new one follows.")
+@click.option("--splice", is_flag=True, help="Allow --head to name a revision that is not a head.")
+@click.option("--branch-label", default=None, help="Start a named branch with this revision.")
+@click.option("--version-path", default=None, help="Folder to write the file in.")
+@click.option("--rev-id", default=None, help="Use this revision id instead of a random one.")
+@click.option("--depends-on", multiple=True, help="A revision this one needs (repeatable).")
 @click.option(
     "--rename",
     "renames",
@@ -290,10 +312,10 @@ def _ignore(value: object) -> None:
 
 @_command("merge")
 @click.argument("revisions", nargs=-1, required=True)
-@click.option("-m", "--message", default=None)
-@click.option("--branch-label", default=None)
-@click.option("--rev-id", default=None)
-@click.option("--splice", is_flag=True)
+@click.option("-m", "--message", default=None, help="What the merge is for.")
+@click.option("--branch-label", default=None, help="A branch label for the merge revision.")
+@click.option("--rev-id", default=None, help="Use this revision id instead of a random one.")
+@click.option("--splice", is_flag=True, help="Allow merging revisions that are not heads.")
 @click.pass_context
 def merge_cmd(
     ctx: click.Context,
@@ -344,7 +366,7 @@ def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @_relative_command("upgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@click.option("--tag", default=None)
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @_LOCK_TIMEOUT
 @_ddl_lock_options
@@ -373,7 +395,7 @@ def upgrade_cmd(
 @_relative_command("downgrade")
 @click.argument("revision")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@click.option("--tag", default=None)
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--no-backup", is_flag=True, help="Skip the copy of the database taken first.")
 @_LOCK_TIMEOUT
 @_ddl_lock_options
@@ -435,8 +457,8 @@ def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: boo
 
 @_relative_command("stamp")
 @click.argument("revisions", nargs=-1, required=True)
-@click.option("--sql", is_flag=True)
-@click.option("--tag", default=None)
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
 @_LOCK_TIMEOUT
 @click.pass_context
@@ -458,8 +480,8 @@ def stamp_cmd(
 
 
 @_command("current")
-@click.option("-c", "--check-heads", is_flag=True)
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-c", "--check-heads", is_flag=True, help="Fail unless the database is at the heads.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
 @click.pass_context
 def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
     """Show the database's current revision(s)."""
@@ -469,30 +491,32 @@ def current_cmd(ctx: click.Context, check_heads: bool, verbose: bool) -> None:
 
 
 @_command("heads")
-@click.option("-v", "--verbose", is_flag=True)
-@click.option("--resolve-dependencies", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
+@click.option("--resolve-dependencies", is_flag=True, help="Count depends_on links as parents.")
 @click.pass_context
 def heads_cmd(ctx: click.Context, verbose: bool, resolve_dependencies: bool) -> None:
     """Show the head revisions."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.heads(cfg, verbose, resolve_dependencies))
+    _run(ctx, lambda cfg: command.heads(cfg, verbose, resolve_dependencies), runs_env=False)
 
 
 @_command("branches")
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
 @click.pass_context
 def branches_cmd(ctx: click.Context, verbose: bool) -> None:
     """Show the branch points."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.branches(cfg, verbose))
+    _run(ctx, lambda cfg: command.branches(cfg, verbose), runs_env=False)
 
 
 @_command("history")
-@click.option("-r", "--rev-range", default=None)
-@click.option("-v", "--verbose", is_flag=True)
-@click.option("-i", "--indicate-current", is_flag=True)
+@click.option("-r", "--rev-range", default=None, help="START:END, either side optional.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each revision in full.")
+@click.option(
+    "-i", "--indicate-current", is_flag=True, help="Mark the revisions the database is at."
+)
 @click.pass_context
 def history_cmd(
     ctx: click.Context, rev_range: str | None, verbose: bool, indicate_current: bool
@@ -500,7 +524,12 @@ def history_cmd(
     """List revisions, newest first."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.history(cfg, rev_range, verbose, indicate_current))
+    reads_database = indicate_current or "current" in (rev_range or "")
+    _run(
+        ctx,
+        lambda cfg: command.history(cfg, rev_range, verbose, indicate_current),
+        runs_env=reads_database,
+    )
 
 
 @_command("show")
@@ -510,7 +539,7 @@ def show_cmd(ctx: click.Context, rev: str) -> None:
     """Show one revision in full."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.show(cfg, rev))
+    _run(ctx, lambda cfg: command.show(cfg, rev), runs_env=rev == "current")
 
 
 @_command("edit")
@@ -520,11 +549,11 @@ def edit_cmd(ctx: click.Context, rev: str) -> None:
     """Open a revision file in $EDITOR."""
     from distill import command
 
-    _run(ctx, lambda cfg: command.edit(cfg, rev))
+    _run(ctx, lambda cfg: command.edit(cfg, rev), runs_env=rev == "current")
 
 
 @_command("ensure_version")
-@click.option("--sql", is_flag=True)
+@click.option("--sql", is_flag=True, help="Print the CREATE TABLE instead of running it.")
 @click.pass_context
 def ensure_version_cmd(ctx: click.Context, sql: bool) -> None:
     """Create the version table if it is missing."""
@@ -548,7 +577,13 @@ def demo_cmd(ctx: click.Context, url: str | None, keep: bool) -> None:
 @click.option("-r", "--rev-range", default=None, help="START:END instead of the pending ones.")
 @click.option("--all", "all_revisions", is_flag=True, help="Every revision of the history.")
 @click.option("--dialect", default=None, help="postgresql, mysql, mariadb or sqlite.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    help="github: annotations for GitHub Actions.",
+)
 @click.pass_context
 def lint_cmd(
     ctx: click.Context, rev_range: str | None, all_revisions: bool, dialect: str | None, fmt: str
@@ -564,3 +599,161 @@ def lint_cmd(
     _run(ctx, run)
     if any(failed):
         sys.exit(1)
+
+
+@main.group(name="fleet", context_settings=CONTEXT_SETTINGS)
+def fleet_group() -> None:
+    """Run upgrade, downgrade, current or check on many tenant databases or schemas."""
+
+
+def _fleet_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every fleet command takes."""
+    options = [
+        click.option("--targets", "targets_file", metavar="FILE", help="One '[name] url' a line."),
+        click.option("--schemas", metavar="PATTERN", help="Every matching PostgreSQL schema."),
+        click.option("--jobs", type=int, default=None, help="Targets at once (default: cores)."),
+        click.option("--canary", type=int, default=0, help="Run the first K targets first."),
+        click.option("--keep-going", is_flag=True, help="Go on after a target fails."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        click.option("--no-backup", is_flag=True, help="Skip the copy of SQLite files."),
+        click.option("--timeout", type=float, default=None, help="Kill a target after SECONDS."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _fleet(ctx: click.Context, action: str, revision: str | None, **given: Any) -> None:
+    """Run one fleet command, print its summary, exit 1 unless every target succeeded."""
+    from distill import fleet
+
+    options: Options = ctx.obj
+    outcome: list[bool] = []
+
+    def run(cfg: Config) -> None:
+        targets = fleet.resolve_targets(cfg, given["targets_file"], given["schemas"])
+        settings = fleet.FleetOptions(
+            tuple(options.config_files),
+            options.name,
+            tuple(options.x),
+            given["jobs"],
+            given["canary"],
+            given["keep_going"],
+            not given["no_backup"],
+            given["timeout"],
+        )
+        progress = _FleetProgress(action, quiet=options.quiet)
+        report = fleet.run_fleet(cfg, action, revision, targets, settings, progress)  # type: ignore[arg-type]
+        progress.close()
+        render = fleet.render_json if given["fmt"] == "json" else fleet.render_text
+        click.echo(render(report, targets))
+        outcome.append(report.succeeded)
+
+    _run(ctx, run)
+    if not all(outcome):
+        sys.exit(1)
+
+
+class _FleetProgress:
+    """The progress line: rewritten in place on a terminal, one line per target otherwise."""
+
+    def __init__(self, action: str, quiet: bool) -> None:
+        self.action = action
+        self.quiet = quiet
+        self.terminal = sys.stderr.isatty()
+
+    def __call__(self, result: Any, done: int, failed: int, remaining: int) -> None:
+        if self.quiet:
+            return
+        counts = f"{done - failed} done, {failed} failed, {remaining} remaining"
+        if self.terminal:
+            click.echo(f"\rfleet {self.action}: {counts}\033[K", err=True, nl=False)
+        else:
+            click.echo(
+                f"fleet {self.action}: {result.target.name} {result.outcome}; {counts}", err=True
+            )
+
+    def close(self) -> None:
+        """End the rewritten line."""
+        if self.terminal and not self.quiet:
+            click.echo("", err=True)
+
+
+@fleet_group.command(
+    "upgrade", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True}
+)
+@click.argument("revision")
+@_fleet_options
+@click.pass_context
+def fleet_upgrade_cmd(ctx: click.Context, /, revision: str, **given: Any) -> None:
+    """Upgrade every target to a later revision."""
+    _fleet(ctx, "upgrade", revision, **given)
+
+
+@fleet_group.command(
+    "downgrade", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True}
+)
+@click.argument("revision")
+@_fleet_options
+@click.pass_context
+def fleet_downgrade_cmd(ctx: click.Context, /, revision: str, **given: Any) -> None:
+    """Downgrade every target to an earlier revision."""
+    _fleet(ctx, "downgrade", revision, **given)
+
+
+@fleet_group.command("current", context_settings=CONTEXT_SETTINGS)
+@_fleet_options
+@click.pass_context
+def fleet_current_cmd(ctx: click.Context, /, **given: Any) -> None:
+    """Show each target's revision, how many are at each, which are behind or unknown."""
+    _fleet(ctx, "current", None, **given)
+
+
+@fleet_group.command("check", context_settings=CONTEXT_SETTINGS)
+@_fleet_options
+@click.pass_context
+def fleet_check_cmd(ctx: click.Context, /, **given: Any) -> None:
+    """Compare the models with every target's database; exit 1 if any differs."""
+    _fleet(ctx, "check", None, **given)
+
+
+@_command("squash")
+@click.argument("revision", required=False)
+@click.option("-m", "--message", default=None)
+@click.option("--url", default=None, help="An empty scratch database (default: a temporary file).")
+@click.option("--rev-id", default=None, help="The baseline's own id.")
+@click.option(
+    "--finalize", is_flag=True, help="Make the baseline the revision; delete the old files."
+)
+@click.pass_context
+def squash_cmd(
+    ctx: click.Context,
+    revision: str | None,
+    message: str | None,
+    url: str | None,
+    rev_id: str | None,
+    finalize: bool,
+) -> None:
+    """Write one baseline that builds base..REVISION for empty databases."""
+
+    def run(cfg: Config) -> None:
+        from distill import squash
+
+        if finalize:
+            if revision is not None:
+                raise click.UsageError("--finalize takes no revision")
+            final, deleted = squash.finalize(cfg)
+            click.echo(f"Wrote {final}; deleted {len(deleted)} replaced revision file(s)")
+            return
+        if revision is None:
+            raise click.UsageError("give the revision to squash up to, e.g. distill squash head")
+        done = squash.squash(cfg, revision, message, url, rev_id)
+        replaced = done.baseline.replaces
+        click.echo(
+            f"Wrote {done.path}: replaces {len(replaced)} revision(s), base..{done.baseline.tip}; "
+            "checked: it builds the same schema as the history"
+        )
+        for note in done.notes:
+            click.echo(f"  data statement: {note}")
+
+    _run(ctx, run)

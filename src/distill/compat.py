@@ -39,6 +39,7 @@ MODULES: dict[str, str | tuple[str, ...] | None] = {
     "alembic.script": "distill.scripts.directory",
     "alembic.script.base": "distill.scripts.directory",
     "alembic.script.write_hooks": "distill.scripts.writer",
+    "alembic.script.revision": "distill.scripts.revision_map",
     "alembic.runtime": None,
     "alembic.runtime.migration": "distill.runtime.migrator",
     "alembic.runtime.environment": "distill.runtime.environment",
@@ -183,6 +184,84 @@ class _AlembicFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 _FINDER = _AlembicFinder()
+
+
+_installed = False
+
+
+def install_as_alembic() -> None:
+    """Make `alembic` resolve to distill for the rest of the process.
+
+    Real Alembic modules imported earlier leave `sys.modules`, and the modules that
+    imported them (a pytest plugin loaded before conftest.py, say) get distill's module,
+    class or function of the same name in their place.
+    """
+    global _installed
+    real = {name: module for name, module in sys.modules.items() if _is_real_alembic(name)}
+    for name in real:
+        del sys.modules[name]
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    _installed = True
+    if real:
+        _rebind(real)
+
+
+def _is_real_alembic(name: str) -> bool:
+    """True for an `alembic...` module in sys.modules that distill did not serve."""
+    module = sys.modules.get(name)
+    return _is_alembic(name) and not _is_served(module)
+
+
+def _is_served(module: types.ModuleType | None) -> bool:
+    """True for a distill module or one of compat's stand-ins."""
+    name = getattr(module, "__name__", "")
+    doc = getattr(module, "__doc__", None) or ""
+    return name.startswith("distill.") or doc.startswith("distill's stand-in")
+
+
+def _rebind(real: dict[str, types.ModuleType]) -> None:
+    """Point every module global that holds a real Alembic module or name at distill's."""
+    by_id = {id(module): name for name, module in real.items()}
+    for owner in list(sys.modules.values()):
+        owner_name = getattr(owner, "__name__", "")
+        if owner is None or _is_alembic(owner_name) or owner_name.startswith("distill"):
+            continue
+        namespace = getattr(owner, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for key, value in list(namespace.items()):
+            replacement = _served_counterpart(value, by_id)
+            if replacement is not None:
+                namespace[key] = replacement
+
+
+def _served_counterpart(value: Any, real_ids: dict[int, str]) -> Any:
+    """distill's module or object standing for a real Alembic one; None if none."""
+    if isinstance(value, types.ModuleType):
+        name = real_ids.get(id(value))
+        return _served_module(name) if name is not None else None
+    home = getattr(value, "__module__", None)
+    if not isinstance(home, str) or not _is_alembic(home):
+        return None
+    if not (isinstance(value, type) or callable(value)):
+        return None
+    candidates = [home]
+    while "." in candidates[-1]:
+        candidates.append(candidates[-1].rpartition(".")[0])
+    for name in candidates:
+        served = _served_module(name)
+        found = getattr(served, getattr(value, "__name__", ""), None) if served else None
+        if found is not None:
+            return found
+    return None
+
+
+def _served_module(name: str) -> types.ModuleType | None:
+    """The module distill serves for an alembic name, or None when it serves none."""
+    if name not in MODULES:
+        return None
+    return importlib.import_module(name)
 
 
 @contextmanager

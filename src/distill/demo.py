@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from distill.config import Config
 
 SQLMODEL_MODELS = '''\
 """The models of the demo app (SQLModel's tutorial shapes)."""
@@ -36,8 +31,7 @@ class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     price: float
-    price_cents: int | None = None
-
+{price_cents}
 
 metadata = SQLModel.metadata
 '''
@@ -73,52 +67,19 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str]
     price: Mapped[float]
-    price_cents: Mapped[int | None]
-
+{price_cents}
 
 metadata = Base.metadata
 '''
 
-FIRST_REVISION = '''\
-def upgrade() -> None:
-    """Create the user, post and product tables, with a few products."""
-    op.create_table(
-        "user",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("email", sa.String(length=200), nullable=False),
-    )
-    op.create_index(op.f("ix_user_name"), "user", ["name"])
-    op.create_table(
-        "post",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False, server_default=""),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("user.id"), nullable=True),
-    )
-    product = op.create_table(
-        "product",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("price", sa.Float(), nullable=False),
-    )
-    op.bulk_insert(
-        product,
-        [
-            {"id": 1, "name": "mug", "price": 9.5},
-            {"id": 2, "name": "poster", "price": 15.0},
-            {"id": 3, "name": "sticker", "price": 1.25},
-        ],
-    )
+# the second version of the models adds this column, per flavour
+PRICE_CENTS = {"SQLModel": "    price_cents: int\n", "SQLAlchemy": "    price_cents: Mapped[int]\n"}
 
-
-def downgrade() -> None:
-    """Drop the three tables."""
-    op.drop_table("product")
-    op.drop_table("post")
-    op.drop_index(op.f("ix_user_name"), table_name="user")
-    op.drop_table("user")
-'''
+PRODUCTS = [
+    {"id": 1, "name": "mug", "price": 9.5},
+    {"id": 2, "name": "poster", "price": 15.0},
+    {"id": 3, "name": "sticker", "price": 1.25},
+]
 
 SECOND_REVISION = '''\
 product = sa.table(
@@ -142,51 +103,101 @@ def downgrade() -> None:
 
 
 def run_demo(url: str | None = None, keep: bool = False, quiet: bool = False) -> None:
-    """Run init, revision, upgrade, a data migration and downgrades, printing each step."""
-    from distill import command
-
+    """Run init, autogenerate, upgrade, a data migration, check and downgrades, printing each
+    step; every step is the `distill` command a user would type, run in the demo folder."""
     folder = Path(tempfile.mkdtemp(prefix="distill-demo-"))
     out = _Printer(quiet)
+
+    def distill(*args: str) -> None:
+        _run_distill(folder, quiet, *args)
+
     try:
-        os.chdir(folder)
         database = url or f"sqlite:///{folder / 'demo.db'}"
-        config = _config(folder)
         out.step("distill init migrations", "write the migration folder and distill.ini")
-        command.init(config, "migrations")
+        distill("init", "migrations")
         _set_url(folder / "distill.ini", database)
-        config = _config(folder)
         flavour, models = _models()
-        (folder / "models.py").write_text(models)
+        (folder / "models.py").write_text(models.format(price_cents=""))
         _point_env_at_models(folder / "migrations" / "env.py")
         out.note(f"models.py: {flavour} User, Post, Product; env.py: target_metadata")
 
-        out.step('distill revision -m "create user post product"', "first revision")
-        first = command.revision(config, "create user post product", rev_id="1a2b3c4d5e6f")
-        _fill(first, FIRST_REVISION)
-        out.step('distill revision -m "price in cents"', "a data migration")
-        second = command.revision(config, "price in cents", rev_id="2b3c4d5e6f70")
-        _fill(second, SECOND_REVISION)
-
-        out.step("distill upgrade head", "run both revisions")
-        command.upgrade(config, "head")
+        out.step(
+            'distill revision --autogenerate -m "create user post product"',
+            "compare the models with the empty database and write the first revision",
+        )
+        distill("revision", "--autogenerate", "-m", "create user post product", "--rev-id", FIRST)
+        out.note(_body(_revision_file(folder, FIRST)))
+        out.step("distill upgrade head", "create the tables")
+        distill("upgrade", "head")
+        _add_products(database)
+        out.note("the app stores three products:")
         out.tables(database)
+
+        (folder / "models.py").write_text(models.format(price_cents=PRICE_CENTS[flavour]))
+        out.note("models.py: Product gets a required price_cents column")
+        out.step(
+            'distill revision --autogenerate -m "price in cents"',
+            "autogenerate the change; distill lints the new file",
+        )
+        distill("revision", "--autogenerate", "-m", "price in cents", "--rev-id", SECOND)
+        out.note(
+            "a NOT NULL column fails on the rows that exist, as lint says: edit the revision "
+            "into a data migration (add it nullable, fill it from price, then NOT NULL)"
+        )
+        _fill(_revision_file(folder, SECOND), SECOND_REVISION)
+        out.step("distill upgrade head", "run the data migration")
+        distill("upgrade", "head")
+        out.tables(database)
+        out.step("distill check", "the models and the database agree")
+        distill("check")
         out.step("distill current", "where the database is")
-        command.current(config)
+        distill("current")
         out.step("distill history", "the revisions, newest first")
-        command.history(config)
+        distill("history")
         out.step("distill downgrade -1", "undo the data migration")
-        command.downgrade(config, "-1")
+        distill("downgrade", "-1")
         out.tables(database)
         out.step("distill downgrade base", "undo everything")
-        command.downgrade(config, "base")
+        distill("downgrade", "base")
         out.tables(database)
         out.note("done: every step above ran against " + _masked(database))
     finally:
-        os.chdir(Path.home() if Path.home().exists() else "/")
         if keep:
             out.note(f"the demo folder is kept at {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+FIRST, SECOND = "1a2b3c4d5e6f", "2b3c4d5e6f70"
+
+
+def _run_distill(folder: Path, quiet: bool, *args: str) -> None:
+    """Run `distill ARGS` in the demo folder; its output shows unless quiet."""
+    import subprocess
+
+    from distill.errors import DistillError
+
+    captured = subprocess.PIPE if quiet else None
+    result = subprocess.run(
+        [sys.executable, "-m", "distill", *args],
+        cwd=folder,
+        stdout=captured,
+        stderr=captured,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or "").strip().splitlines()[-1:] if quiet else []
+        raise DistillError(
+            f"the demo's step `distill {' '.join(args)}` failed (exit {result.returncode})"
+            + (f": {detail[0]}" if detail else "")
+        )
+
+
+def _revision_file(folder: Path, rev_id: str) -> Path:
+    """The revision file `revision --rev-id` wrote."""
+    [path] = (folder / "migrations" / "versions").glob(f"{rev_id}_*.py")
+    return path
 
 
 def _models() -> tuple[str, str]:
@@ -196,14 +207,6 @@ def _models() -> tuple[str, str]:
     if importlib.util.find_spec("sqlmodel") is not None:
         return "SQLModel", SQLMODEL_MODELS
     return "SQLAlchemy", SQLALCHEMY_MODELS
-
-
-def _config(folder: Path) -> Config:
-    """The demo project's config (distill.ini once init has written it)."""
-    from distill.config import Config
-
-    ini = folder / "distill.ini"
-    return Config(str(ini) if ini.exists() else None, ini_section="distill")
 
 
 def _set_url(ini: Path, url: str) -> None:
@@ -228,9 +231,29 @@ def _point_env_at_models(env_py: Path) -> None:
         env_py.write_text(text)
 
 
-def _fill(script: object, body: str) -> None:
-    """Replace the empty upgrade()/downgrade() of a new revision file with `body`."""
-    path = Path(str(getattr(script, "path", "")))
+def _body(path: Path) -> str:
+    """The upgrade() of a revision file, as autogenerate wrote it."""
+    text = path.read_text()
+    return text[text.index("def upgrade()") : text.index("def downgrade()")].rstrip()
+
+
+def _add_products(url: str) -> None:
+    """Insert the demo's products, as the application would."""
+    import sqlalchemy as sa
+
+    product = sa.table(
+        "product", sa.column("id"), sa.column("name"), sa.column("price", sa.Float())
+    )
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(product.insert(), PRODUCTS)
+    finally:
+        engine.dispose()
+
+
+def _fill(path: Path, body: str) -> None:
+    """Replace the upgrade()/downgrade() of a new revision file with `body`."""
     text = path.read_text()
     head = text[: text.index("def upgrade()")]
     path.write_text(head + body)

@@ -120,3 +120,143 @@ def test_rename_of_table_and_column_together(sqlite_url: str) -> None:
 def test_bad_rename_arguments_say_how(argument: str) -> None:
     with pytest.raises(DistillError, match="--rename"):
         Renames.parse([argument])
+
+
+MODELS = """\
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table(
+    "user",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("{column}", sa.String(50), nullable=False),
+)
+"""
+
+
+def _cli_project(tmp_path: Path, url: str) -> Path:
+    """A `distill init` project on models.py, at head with two users."""
+    project = new_project(tmp_path, url)
+    (project / "models.py").write_text(MODELS.format(column="name"))
+    env = project / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata = None",
+            "import models  # noqa: E402\n\ntarget_metadata = models.metadata",
+        )
+    )
+    ok(project, "revision", "--autogenerate", "-m", "users")
+    ok(project, "upgrade", "head")
+    with connect(url) as connection:
+        quoted = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(
+            f"INSERT INTO {quoted('user')} (id, name) VALUES (1, 'ada'), (2, 'alan')"
+        )
+        connection.commit()
+    (project / "models.py").write_text(MODELS.format(column="full_name"))
+    return project
+
+
+def _newest(project: Path) -> Path:
+    files = (project / "migrations" / "versions").glob("*.py")
+    return max(files, key=lambda path: path.stat().st_mtime_ns)
+
+
+def _applies_as_rename(project: Path, url: str) -> None:
+    """The newest revision renames user.name, keeps the rows, and renames back on downgrade."""
+    assert "new_column_name='full_name'" in _newest(project).read_text()
+    ok(project, "upgrade", "head")
+    assert _rows(url, "user", "full_name") == [(1, "ada"), (2, "alan")]
+    ok(project, "downgrade", "-1")
+    assert _rows(url, "user", "name") == [(1, "ada"), (2, "alan")]
+
+
+def test_cli_without_confirmation_hints_the_rename_option(tmp_path: Path, sqlite_url: str) -> None:
+    project = _cli_project(tmp_path, sqlite_url)
+    out = ok(project, "revision", "--autogenerate", "-m", "full name")
+    assert "Hint: column user.name is dropped and full_name added, so its data is lost" in out
+    assert "--rename user.name=user.full_name" in out
+    assert "# DATA LOSS" in _newest(project).read_text()
+
+
+def test_cli_rename_option_keeps_the_data(tmp_path: Path, db_url: str) -> None:
+    project = _cli_project(tmp_path, db_url)
+    out = ok(
+        project, "revision", "--autogenerate", "-m", "full name",
+        "--rename", "user.name=user.full_name",
+    )  # fmt: skip
+    assert "Hint:" not in out
+    _applies_as_rename(project, db_url)
+
+
+def test_config_setting_keeps_the_data(tmp_path: Path, sqlite_url: str) -> None:
+    project = _cli_project(tmp_path, sqlite_url)
+    ini = project / "distill.ini"
+    ini.write_text(
+        ini.read_text().replace(
+            "[distill]\n", "[distill]\nautogenerate_renames = user.name=user.full_name\n", 1
+        )
+    )
+    ok(project, "revision", "--autogenerate", "-m", "full name")
+    _applies_as_rename(project, sqlite_url)
+
+
+def _on_terminal(project: Path, answer: str, *args: str) -> str:
+    """Run distill on a pseudo-terminal, answer its prompt, return everything it wrote."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "distill", *args],
+        cwd=project,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(master, answer.encode() + b"\n")
+                answered = True
+            if process.poll() is not None and not ready:
+                break
+    finally:
+        os.close(master)
+        process.wait(timeout=30)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    return seen.decode(errors="replace")
+
+
+def test_interactive_prompt_confirms_the_rename(tmp_path: Path, sqlite_url: str) -> None:
+    project = _cli_project(tmp_path, sqlite_url)
+    out = _on_terminal(project, "y", "revision", "--autogenerate", "-m", "full name")
+    assert "Did you rename user.name to user.full_name? [y/N]" in out
+    _applies_as_rename(project, sqlite_url)
+
+
+def test_interactive_prompt_declined_stays_drop_and_add(tmp_path: Path, sqlite_url: str) -> None:
+    project = _cli_project(tmp_path, sqlite_url)
+    out = _on_terminal(project, "n", "revision", "--autogenerate", "-m", "full name")
+    assert "Did you rename user.name to user.full_name? [y/N]" in out
+    text = _newest(project).read_text()
+    assert "new_column_name" not in text and "# DATA LOSS" in text

@@ -51,6 +51,14 @@ CASES: dict[str, tuple[Callable[[Any], None], type[BaseException]]] = {
         _batch(recreate="always")(lambda b: b.create_unique_constraint(None, ["parent_id"])),
         ValueError,
     ),
+    "add unnamed primary key": (
+        _batch(recreate="always")(lambda b: b.create_primary_key(None, ["id"])),
+        ValueError,
+    ),
+    "rename missing column": (
+        _batch(recreate="always")(lambda b: b.alter_column("nope", new_column_name="x")),
+        KeyError,
+    ),
     "drop missing index in a rebuild": (
         _batch(recreate="always")(lambda b: b.drop_index("ix_nope")),
         ValueError,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support.failures import failure_text
 from support.runtime_project import Project
 
 from distill import command
@@ -97,7 +98,7 @@ def test_failure_after_a_commit_reports_the_state_read_back(
     config = project.config(configure={"transaction_per_migration": True})
     with pytest.raises(Exception) as caught:
         command.upgrade(config, "head")
-    message = str(caught.value)
+    message = failure_text(caught.value)
     assert "bbb222 committed part of its work itself" in message
     assert "version table (read back): aaa111" in message
     assert "was not" not in message

@@ -6,10 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
+from support.failures import failure_text
 from support.runtime_project import Project
 
 from distill import command
-from distill.errors import DistillError, MigrationError
+from distill.errors import DistillError
 
 URLS = {
     "sqlite": "sqlite:///offline.db",
@@ -191,11 +192,11 @@ def test_bind_is_a_mock_connection_writing_to_the_script(tmp_path: Path) -> None
 def test_parameters_without_literal_binds_are_refused(tmp_path: Path) -> None:
     project = Project(tmp_path, URLS["postgresql"])
     project.add("aaa111", None, "params", 'op.get_bind().execute(sa.text("SELECT :x"), {"x": 1})')
-    with pytest.raises(MigrationError) as caught:
+    with pytest.raises(Exception) as caught:
         offline(project, "upgrade", "aaa111")
-    assert "SQL parameters not allowed with as_sql" in str(caught.value)
-    assert "offline --sql" in str(caught.value)
-    assert isinstance(caught.value.__cause__, DistillError)
+    assert "SQL parameters not allowed with as_sql" in failure_text(caught.value)
+    assert "offline --sql" in failure_text(caught.value)
+    assert isinstance(caught.value, DistillError)
 
 
 def test_output_encoding_writes_bytes(tmp_path: Path) -> None:

@@ -157,3 +157,77 @@ def test_schema_qualified_table(pg_url: str) -> None:
         assert not sa.inspect(connection).has_table("alembic_version")
         assert sa.inspect(connection).has_table("alembic_version", schema="s")
     engine.dispose()
+
+
+def statements_sent(
+    connection: sa.Connection, moves: list[tuple[tuple[str, ...], ...]]
+) -> list[str]:
+    """The SQL text the driver received while `moves` (removes, adds) were applied."""
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        sent.append(statement)
+
+    table = VersionTable()
+    sink = ConnectionSink(connection)
+    with connection.begin():
+        sink.execute(table.create_statement())
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        with connection.begin():
+            for removes, adds in moves:
+                table.apply(sink, removes, adds)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    return sent
+
+
+def test_online_steps_send_the_statements_compiled_for_the_dialect(
+    connection: sa.Connection,
+) -> None:
+    # UPDATE and DELETE come from a template compiled once; the driver must receive
+    # exactly the text compiling each statement gives, and the rows must be right
+    moves = [(removes, adds) for removes, adds, _ in MOVES]
+    sent = statements_sent(connection, moves)
+    table = VersionTable()
+    expected = []
+    for removes, adds in moves:
+        kinds = [("delete", old, "") for old in (removes[:-1] if adds else removes)]
+        kinds += [("insert", "", new) for new in (adds[:-1] if removes else adds)]
+        if removes and adds:
+            kinds.append(("update", removes[-1], adds[-1]))
+        for kind, old, new in kinds:
+            compiled = table._statement(kind, old, new).compile(dialect=connection.dialect)
+            expected.append(str(compiled))
+    updates_and_deletes = [s for s in expected if not s.startswith("INSERT")]
+    assert [s for s in sent if not s.startswith("INSERT")] == updates_and_deletes
+    assert len(updates_and_deletes) == 9
+    assert table.read(connection) == ()
+
+
+def test_unusual_ids_take_the_compiled_path(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as connection:
+        sent = statements_sent(connection, [((), ("it's",)), (("it's",), ("a:b%c",))])
+        assert table_rows(connection) == ["a:b%c"]
+    engine.dispose()
+    assert sent[-1] == "UPDATE alembic_version SET version_num='a:b%c' WHERE " + (
+        "alembic_version.version_num = 'it''s'"
+    )
+
+
+def table_rows(connection: sa.Connection) -> list[str]:
+    return list(VersionTable().read(connection))
+
+
+def test_schema_translate_map_still_applies(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as plain:
+        with plain.begin():
+            plain.exec_driver_sql("CREATE SCHEMA tenant")
+        connection = plain.execution_options(schema_translate_map={None: "tenant"})
+        statements_sent(connection, [((), ("aaa111",)), (("aaa111",), ("bbb222",))])
+        found = plain.exec_driver_sql("SELECT version_num FROM tenant.alembic_version").all()
+        assert [row[0] for row in found] == ["bbb222"]
+        assert not sa.inspect(plain).has_table("alembic_version")
+    engine.dispose()

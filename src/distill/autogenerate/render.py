@@ -308,19 +308,24 @@ def _drop_constraint(context: AutogenContext, op: DropConstraintOp) -> list[str]
     return [f"{op_prefix(context)}drop_constraint({_args(name, *where, type_, schema)})"]
 
 
+def _comment_keywords(context: AutogenContext, op: Any) -> list[str]:
+    """existing_comment, and schema outside a batch block, always written (as Alembic does)."""
+    keywords = [f"existing_comment={op.existing_comment!r}"]
+    if not _in_batch(context):
+        keywords.append(f"schema={getattr(op, 'schema', None)!r}")
+    return keywords
+
+
 def _create_table_comment(context: AutogenContext, op: CreateTableCommentOp) -> list[str]:
     where = [] if _in_batch(context) else [repr(op.table_name)]
-    schema = None if _in_batch(context) else _schema(op)
-    existing = _kw("existing_comment", op.existing_comment)
-    arguments = _args(*where, repr(op.comment), existing, schema)
+    arguments = _args(*where, repr(op.comment), *_comment_keywords(context, op))
     return [f"{op_prefix(context)}create_table_comment({arguments})"]
 
 
 def _drop_table_comment(context: AutogenContext, op: DropTableCommentOp) -> list[str]:
     where = [] if _in_batch(context) else [repr(op.table_name)]
-    schema = None if _in_batch(context) else _schema(op)
-    existing = _kw("existing_comment", op.existing_comment)
-    return [f"{op_prefix(context)}drop_table_comment({_args(*where, existing, schema)})"]
+    arguments = _args(*where, *_comment_keywords(context, op))
+    return [f"{op_prefix(context)}drop_table_comment({arguments})"]
 
 
 def _execute(context: AutogenContext, op: ExecuteSQLOp) -> list[str]:
@@ -392,3 +397,8 @@ def render_python_code(
 def _alter_column(context: AutogenContext, op: AlterColumnOp) -> str:
     """alter_column's source as one string, under the name plugins call to extend it."""
     return "\n".join(_alter_column_lines(context, op))
+
+
+def _render_cmd_body(op_container: OpContainer, autogen_context: AutogenContext) -> str:
+    """render_body under the private name and argument order pytest-alembic calls."""
+    return render_body(autogen_context, op_container)

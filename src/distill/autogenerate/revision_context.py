@@ -22,19 +22,35 @@ from distill.errors import DatabaseNotAtHead, DistillError
 _warned_use_module_prefix = False
 
 
-def warn_unknown_options(opts: dict[str, Any]) -> None:
-    """Warn once per process about `use_module_prefix`, the option tutorials invent."""
+def warn_unknown_options(opts: dict[str, Any], env_py: str | None = None) -> None:
+    """Warn once per process about `use_module_prefix`, the option tutorials invent,
+    pointing at the env.py line that passes it."""
     global _warned_use_module_prefix
     if "use_module_prefix" not in opts or _warned_use_module_prefix:
         return
     _warned_use_module_prefix = True
-    warnings.warn(
+    message = (
         "context.configure(use_module_prefix=...) is not an option (Alembic ignores it "
         "silently); the option is user_module_prefix, and distill does not need it: "
-        "rendered types bring their own imports",
-        UserWarning,
-        stacklevel=4,
+        "rendered types bring their own imports"
     )
+    line = _line_naming(env_py, "use_module_prefix") if env_py else None
+    if env_py and line:
+        warnings.warn_explicit(message, UserWarning, env_py, line)
+    else:
+        warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _line_naming(path: str, word: str) -> int | None:
+    """The first line of a file that contains `word` (None if unreadable or absent)."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            for number, text in enumerate(source, start=1):
+                if word in text:
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def sorted_imports(imports: set[str]) -> list[str]:
@@ -118,7 +134,7 @@ class RevisionContext:
 
     def _run_environment(self, rev: Any, migration_context: Any, autogenerate: bool) -> None:
         opts = migration_context.opts
-        warn_unknown_options(opts)
+        warn_unknown_options(opts, getattr(self.script_directory, "env_py_location", None))
         template_args = opts.get("template_args")
         if template_args and template_args is not self.template_args:
             self.template_args.update(template_args)
@@ -198,6 +214,12 @@ class RevisionContext:
         merged = dict(opts)
         merged["distill_renames"] = self.renames
         return merged
+
+    @property
+    def last_migration_context(self) -> Any:
+        """The MigrationContext of the last database compared (None before a run)."""
+        context = self._last_autogen_context
+        return context.migration_context if context is not None else None
 
     @property
     def diffs(self) -> list[Any]:

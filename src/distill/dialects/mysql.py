@@ -9,6 +9,7 @@ offline it cannot, and needs at least existing_type, as Alembic does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -165,6 +166,11 @@ class MySQLImpl(DialectImpl):
     can_rollback_ddl = False
     drop_index_needs_table = True
     alter_column_restates_column = True
+
+    @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """SHOW CREATE's statement without the DEFINER, which names this server's user."""
+        return re.sub(r"\s+DEFINER=\S+", "", definition.strip().rstrip(";"), count=1)
 
     def __init__(
         self,

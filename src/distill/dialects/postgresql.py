@@ -88,6 +88,17 @@ class PostgreSQLImpl(DialectImpl):
     supports_exclude_constraints = True
     constraint_names_per_schema = True
 
+    @classmethod
+    def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:
+        """The session's search_path starts with `schema` (libpq's `options`), then public."""
+        name = schema if re.fullmatch(r"[a-z_][a-z0-9_$]*", schema) else _quoted(schema)
+        setting = f"-csearch_path={name},public".replace(" ", "\\ ")
+        existing = url.query.get("options")
+        if isinstance(existing, tuple):
+            existing = " ".join(existing)
+        options = f"{existing} {setting}" if existing else setting
+        return url.update_query_dict({"options": options})
+
     # --- ENUM types that come and go with their columns ---
 
     def named_enums(self, columns: Any) -> list[ENUM]:
@@ -262,3 +273,8 @@ def is_lock_exhaustion(error: BaseException) -> bool:
         return True
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return sqlstate == "53200" and "out of shared memory" in texts[0]
+
+
+def _quoted(name: str) -> str:
+    """A PostgreSQL quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from distill.dialects.deploy_lock import DeployLock, database_label
+from distill.errors import DistillError
 
 
 class DDLTransactions:
@@ -48,6 +49,19 @@ class DDLTransactions:
 
 class RunHooks:
     """The hooks of DialectImpl that the runtime calls about its connection and its run."""
+
+    @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """The CREATE VIEW that rebuilds a view from what reflection returns as its definition."""
+        return f"CREATE VIEW {name} AS {definition.strip().rstrip(';')}"
+
+    @classmethod
+    def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:
+        """`url` made to open its sessions in `schema` (one tenant's schema of a fleet)."""
+        raise DistillError(
+            f"{url.get_backend_name()} has no schemas to run a tenant in ('#{schema}' in "
+            f"the target URL); give each tenant its own database instead"
+        )
 
     @classmethod
     def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:

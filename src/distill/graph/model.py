@@ -147,25 +147,45 @@ class RevisionMap:
         # Lookup keys in Alembic's map order: revision ids, then branch labels.
         self.lookup_keys = (*revs, *self.label_owner)
 
-        self.down = {r: dedupe(rev.down_revisions) for r, rev in revs.items()}
-        self.deps = {r: self._resolve_dependencies(rev) for r, rev in revs.items()}
+        self.down = {
+            r: rev.down_revisions
+            if type(rev.down_revisions) is tuple and len(rev.down_revisions) < 2
+            else dedupe(rev.down_revisions)
+            for r, rev in revs.items()
+        }
+        # Most histories declare no depends_on: then the "all links" tables are the
+        # down_revision tables themselves, and nothing needs normalizing.
+        has_deps = any(rev.depends_on for rev in revs.values())
+        self.deps = (
+            {r: self._resolve_dependencies(rev) for r, rev in revs.items()}
+            if has_deps
+            else dict.fromkeys(revs, ())
+        )
         self._check_down_revisions_exist()
 
         children: dict[str, list[str]] = {r: [] for r in revs}
-        all_children: dict[str, list[str]] = {r: [] for r in revs}
-        for r in revs:
-            for parent in self.down[r]:
+        for r, parents in self.down.items():
+            for parent in parents:
                 children[parent].append(r)
-            for parent in dedupe((*self.down[r], *self.deps[r])):
-                all_children[parent].append(r)
         self.up = {r: tuple(c) for r, c in children.items()}
-        self.all_up = {r: tuple(c) for r, c in all_children.items()}
-        self.all_down = {r: dedupe((*self.down[r], *self.deps[r])) for r in revs}
-        self._check_cycles()
+        if has_deps:
+            all_children: dict[str, list[str]] = {r: [] for r in revs}
+            for r in revs:
+                for parent in dedupe((*self.down[r], *self.deps[r])):
+                    all_children[parent].append(r)
+            self.all_up = {r: tuple(c) for r, c in all_children.items()}
+            self.all_down = {r: dedupe((*self.down[r], *self.deps[r])) for r in revs}
+        else:
+            self.all_up = self.up
+            self.all_down = self.down
+        order = self._versioned_order()
+        self.level = self._levels()
+        if len(order) < len(revs) or len(self.level) < len(revs):
+            # A loop somewhere: the reachability check names the revisions in it.
+            self._check_cycles()
 
         # down_revisions plus the dependencies no versioned ancestor already declares
-        self.ndown = self._normalized_down_revisions()
-        self.level = self._levels()
+        self.ndown = self._normalized_down_revisions(order) if has_deps else self.down
         self.heads: tuple[str, ...] = tuple(r for r in revs if not self.up[r])
         self.real_heads: tuple[str, ...] = tuple(r for r in revs if not self.all_up[r])
         self.bases: tuple[str, ...] = tuple(r for r in revs if not self.down[r])
@@ -244,11 +264,12 @@ class RevisionMap:
     def _paths(self, rev_ids: Iterable[str]) -> str:
         return ", ".join(self._revs[r].path or r for r in rev_ids)
 
-    def _normalized_down_revisions(self) -> dict[str, tuple[str, ...]]:
-        """down_revisions plus the dependencies no versioned ancestor already declares."""
+    def _normalized_down_revisions(self, order: list[str]) -> dict[str, tuple[str, ...]]:
+        """down_revisions plus the dependencies no versioned ancestor already declares
+        (`order`: the revisions, parents before children)."""
         inherited: dict[str, frozenset[str]] = {}
         empty: frozenset[str] = frozenset()
-        for r in self._versioned_order():
+        for r in order:
             parents = self.down[r]
             if len(parents) == 1 and not self.deps[parents[0]]:
                 inherited[r] = inherited[parents[0]]  # share the set along plain chains
@@ -295,6 +316,8 @@ class RevisionMap:
         # Alembic gives a label to every descendant of the labelled revision and, when
         # that part of the history is a plain chain, also to its ancestors down to the
         # nearest branch point or merge point.
+        if not self.label_owner:
+            return dict.fromkeys(self._revs, ())
         found: dict[str, list[str]] = {r: [] for r in self._revs}
         for rev_id, rev in self._revs.items():
             if not rev.branch_labels:

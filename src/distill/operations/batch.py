@@ -668,7 +668,15 @@ def _apply_alter_column(batch: _Batch, rebuild: TableRebuild, call: _Call) -> No
 
 @_applies("add_constraint")
 def _apply_add_constraint(batch: _Batch, rebuild: TableRebuild, call: _Call) -> None:
-    rebuild.add_constraint(call.args[0])
+    constraint = call.args[0]
+    if isinstance(constraint, sa.PrimaryKeyConstraint) and name_of(constraint) is None:
+        # Alembic's recreated table takes constraints by name, the primary key included
+        raise ConstraintNameMissing(
+            f"Constraint must have a name: {batch.where} recreates the table, and its new "
+            "primary key has no name; name it (create_primary_key('pk_...', [...]) or a "
+            "naming convention with a 'pk' entry)"
+        )
+    rebuild.add_constraint(constraint)
 
 
 @_applies("drop_constraint")

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from distill.errors import MigrationError
+from distill.errors import amend_failure
 from distill.runtime.observers import RevisionObserver
 from distill.runtime.report import get_reporter, notice
 
@@ -92,7 +92,7 @@ def _contention(
 
 def pause_before_retry(
     context: MigrationContext,
-    error: MigrationError,
+    error: BaseException,
     attempt: int,
     retryable: bool,
 ) -> float:
@@ -100,21 +100,24 @@ def pause_before_retry(
     raises the failure, with the contended table and its holder, when it must not or
     cannot be retried."""
     locking = context.request.locking
-    contention, cause = _contention(context, error)
+    contention, _ = _contention(context, error)
     if contention is None:
         raise error
     retries = locking.retries if locking is not None else 0
     if attempt > retries:
         tried = f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
         advice = "" if retries else "; --retries N runs a revision again after a lock timeout"
-        raise MigrationError(f"{error}. Lock timeout{tried}: {contention}{advice}") from cause
+        amend_failure(error, f"Lock timeout{tried}: {contention}{advice}")
+        raise error
     if not retryable:
-        raise MigrationError(
-            f"{error}. Lock timeout: {contention}; not retried, because the revision did not "
-            "run in a transaction of its own that rolled back entirely (set "
+        amend_failure(
+            error,
+            f"Lock timeout: {contention}; not retried, because the revision did not run in a "
+            "transaction of its own that rolled back entirely (keep "
             "transaction_per_migration=True in env.py's context.configure(), and keep "
-            "commits and autocommit blocks out of revisions that may be retried)"
-        ) from cause
+            "commits and autocommit blocks out of revisions that may be retried)",
+        )
+        raise error
     pause = min(FIRST_PAUSE * 2.0 ** (attempt - 1), MAX_PAUSE) * random.uniform(0.8, 1.2)
     notice(
         f"Lock timeout: {contention}; running the revision again in a new transaction in "

@@ -27,7 +27,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from distill.errors import DistillError, MigrationError
+from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
+from distill.runtime import failures
 from distill.runtime.connection_watch import ConnectionWatch
 from distill.runtime.ddl_retry import pause_before_retry, with_lock_timeout
 from distill.runtime.deploy_lock import nothing_left, take_deploy_lock
@@ -39,6 +40,7 @@ from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput,
 # MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
 from distill.runtime.steps import MigrationInfo as MigrationInfo
 from distill.runtime.steps import describe_step, known_revision, migration_info
+from distill.runtime.tenant import use_tenant_schema
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
 
 if TYPE_CHECKING:
@@ -50,8 +52,6 @@ if TYPE_CHECKING:
     from distill.graph import Step
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
-
-STATEMENT_LIMIT = 300  # characters of a failing statement quoted in an error
 
 
 class _Transaction:
@@ -89,11 +89,6 @@ class _Transaction:
         finally:
             self._context._ddl_transactions.exit()
             self._context._release_lock_if_done()
-
-
-def _one_line(text: str) -> str:
-    """Whitespace collapsed to single spaces."""
-    return " ".join(text.split())
 
 
 def _dialect_for(
@@ -156,7 +151,9 @@ class MigrationContext:
             (callbacks,) if callable(callbacks) else tuple(callbacks)
         )
         self.version_table: str = opts.get("version_table", DEFAULT_NAME)
-        self.version_table_schema: str | None = opts.get("version_table_schema")
+        self.version_table_schema: str | None = (
+            opts.get("version_table_schema") or self.request.tenant_schema
+        )
         self._version = VersionTable(
             self.version_table,
             self.version_table_schema,
@@ -180,6 +177,8 @@ class MigrationContext:
             self._sink = NoConnectionSink(dialect, literal_binds=literal_binds)
             self.connection = None
         else:
+            if self.request.tenant_schema is not None:
+                use_tenant_schema(connection, self.request.tenant_schema)
             self._sink = ConnectionSink(connection, literal_binds=literal_binds)
             self.connection = connection
             self._in_external_transaction = connection.in_transaction()
@@ -349,6 +348,7 @@ class MigrationContext:
                     self.ensure_version_table()
             self._heads = list(heads)
             steps = self.request.action.steps(heads, self)
+            self._import_revisions(steps)
             if not steps and self.request.locking is not None:
                 nothing_left(self.request.action)
             reporter = get_reporter()
@@ -409,8 +409,8 @@ class MigrationContext:
             try:
                 self._run_step(step, event, kw, own_transaction=own_transaction)
                 return
-            except MigrationError as error:
-                if self.request.locking is None:
+            except Exception as error:
+                if self.request.locking is None or revision_failure(error) is None:
                     raise
                 attempt += 1
                 pause = pause_before_retry(self, error, attempt, self._step_rolled_back_whole())
@@ -430,6 +430,23 @@ class MigrationContext:
             and watch is not None
             and watch.foreign_commits == self._step_watch_marks[0]
         )
+
+    def _import_revisions(self, steps: Sequence[Step]) -> None:
+        """Import the revision files of the run before running the first one.
+
+        Alembic imports every revision file before it runs any, and histories rely on it:
+        a revision may use a submodule that only a later file imports. A file that fails
+        to import here is left for its step to import again and report.
+        """
+        if self.script is None:
+            return
+        for step in steps:
+            if step.kind == "stamp" or step.revision is None:
+                continue
+            try:
+                self.script.load_module(step.revision)
+            except Exception:
+                return
 
     def _run_step(
         self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
@@ -463,16 +480,14 @@ class MigrationContext:
                 if run is not None:
                     notify(self.request.observers, "revision_applied", run)
                     self._awaiting_commit.append(run)
-        except MigrationError as error:
-            self._rollback_run()
-            reporter.step_failed(event, time.perf_counter() - started)
-            self._tell_failure(run, error)
-            raise
         except Exception as error:
             self._rollback_run()
             reporter.step_failed(event, time.perf_counter() - started)
             self._tell_failure(run, error)
-            raise self._failure(step, error, in_owned_transaction) from error
+            if revision_failure(error) is None:
+                # the revision's own exception goes on, described (Alembic lets it through)
+                attach_failure(error, self._failure(step, error, in_owned_transaction))
+            raise
         if step.kind != "stamp":
             reporter.step_finished(event, time.perf_counter() - started)
 
@@ -490,7 +505,7 @@ class MigrationContext:
         self._tell_committed()
         if run is None:
             return
-        _, statement = _describe_error(error)
+        statement = failures.failing_statement(error)
         notify(self.request.observers, "revision_failed", run, error, statement)
 
     def _commit_seen(self) -> None:
@@ -533,15 +548,19 @@ class MigrationContext:
         module = self.script.load_module(step.revision)
         function = getattr(module, step.kind, None)
         if not callable(function):
+            path = self._path(step.revision) or "<unknown file>"
             raise DistillError(
-                f"Revision {step.revision} ({self._path(step.revision)}) has no {step.kind}() "
+                f"Revision {step.revision} ({path}) has no {step.kind}() "
                 f"function; add `def {step.kind}() -> None:` to the file"
             )
         return function  # type: ignore[no-any-return]
 
-    def _path(self, rev: str | None) -> str:
+    def _path(self, rev: str | None) -> str | None:
+        baseline = self.script.baseline if self.script is not None else None
+        if baseline is not None and rev == baseline.revision:
+            return baseline.path
         revision = known_revision(self.script, rev)
-        return revision.path if revision is not None and revision.path else "<unknown file>"
+        return revision.path if revision is not None and revision.path else None
 
     # -- transactions -------------------------------------------------------------------
 
@@ -685,97 +704,30 @@ class MigrationContext:
 
     # -- failures -------------------------------------------------------------------------
 
-    def _failure(self, step: Step, error: Exception, rolled_back: bool) -> MigrationError:
-        """A MigrationError that says which revision, which statement, and the state left."""
+    def _failure(self, step: Step, error: Exception, rolled_back: bool) -> RevisionFailure:
+        """Which revision, which statement, and the state left, read back (failures.py)."""
         rev = step.revision or ", ".join(step.adds) or "base"
-        if step.kind == "stamp":
-            where = f"stamp to {', '.join(step.adds) or 'base'}"
-        else:
-            where = f"{step.kind} of revision {rev} ({self._path(step.revision)})"
-        cause, statement = _describe_error(error)
-        text = f"{where} failed: {cause}"
-        if statement:
-            text += f"; failing statement: {statement}"
-        text += f". Database state: {self._state_after_failure(rev, rolled_back)}"
-        hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)
-        if hint:
-            text += f". {hint}"
-        return MigrationError(text)
-
-    def _state_after_failure(self, rev: str, rolled_back: bool) -> str:
-        """What the database holds after the failed step: what was seen, and what was read."""
         if self.as_sql:
-            return "nothing ran (offline --sql); the script written so far is incomplete"
-        if self._in_external_transaction:
-            return (
-                "nothing committed: the run happened inside the transaction the caller passed "
-                "in, which must be rolled back to leave the database unchanged"
+            state = failures.OFFLINE_STATE
+        elif self._in_external_transaction:
+            state = failures.EXTERNAL_STATE
+        else:
+            watch = self._watch
+            seen = failures.StepWitness(
+                rolled_back=rolled_back,
+                committed_itself=watch is not None
+                and watch.foreign_commits > self._step_watch_marks[0],
+                autocommit_committed=self._committed_in_step,
+                run_unchanged=watch is not None and watch.commits == self._commits_at_run_start,
             )
-        read = self._read_back_heads()
-        watch = self._watch
-        self_committed = watch is not None and watch.foreign_commits > self._step_watch_marks[0]
-        if rolled_back and self.impl.transactional_ddl:
-            notes = []
-            if self_committed:
-                notes.append(
-                    f"{rev} committed part of its work itself (connection.commit()); "
-                    "what it ran before that commit stays"
-                )
-            if self._committed_in_step:
-                notes.append(f"the part of {rev} that ran in an autocommit block was committed")
-            nothing_committed = watch is not None and watch.commits == self._commits_at_run_start
-            state = "rolled back: database unchanged" if nothing_committed else "rolled back"
-            return "; ".join([state, *notes, read])
-        return (
-            f"statements of {rev} before the failing one were applied and are not rolled back "
-            f"({self.impl.name} cannot roll back DDL); {read}. Undo or complete them by hand, "
-            "then run the command again"
-        )
-
-    def _read_back_heads(self) -> str:
-        """`version table (read back): ...`, read from the database after the failure."""
-        connection = self.connection
-        began = not connection.in_transaction()
-        try:
-            heads = self._version.read(connection) if self._version.exists(connection) else ()
-        except Exception as error:  # the connection itself may be broken: say so
-            return f"the version table could not be read back ({_describe_error(error)[0]})"
-        finally:
-            if began and connection.in_transaction():
-                with self._ours():
-                    connection.rollback()
-        return f"version table (read back): {', '.join(heads) or '<base>'}"
-
-
-def _driver_error(error: BaseException) -> BaseException | None:
-    """The DBAPI exception behind a SQLAlchemy error, if any."""
-    import sqlalchemy as sa
-
-    if isinstance(error, sa.exc.DBAPIError):
-        return error.orig
-    return None
-
-
-def _describe_error(error: Exception) -> tuple[str, str | None]:
-    """(one-line cause, truncated statement or None) for an exception from a revision."""
-    import sqlalchemy as sa
-
-    statement: str | None = None
-    if isinstance(error, sa.exc.StatementError) and error.statement:
-        statement = _one_line(error.statement)
-        if len(statement) > STATEMENT_LIMIT:
-            statement = statement[: STATEMENT_LIMIT - 3] + "..."
-    orig = _driver_error(error)
-    if orig is not None:
-        lines = str(orig).strip().splitlines()
-        cause = f"{type(orig).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    elif isinstance(error, DistillError):
-        cause = str(error)
-    else:
-        lines = (
-            str(error.orig if isinstance(error, sa.exc.StatementError) else error)
-            .strip()
-            .splitlines()
-        )
-        cause = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    return cause, statement
+            read = failures.read_back_heads(self.connection, self._version, self._ours)
+            state = failures.state_after_failure(
+                rev,
+                seen,
+                read,
+                transactional_ddl=self.impl.transactional_ddl,
+                database=self.impl.name,
+            )
+        hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)
+        path = self._path(step.revision) if step.kind != "stamp" else None
+        return failures.failure(step, path, error, state, hint)

@@ -62,7 +62,15 @@ class Migrate:
         """The plan from the database's heads to the target."""
         graph = _graph(context, f"{self.direction} to {self.target}")
         if self.direction == "upgrade":
-            return graph.upgrade_plan(heads, self.target)
+            plan = graph.upgrade_plan(heads, self.target)
+            baseline = context.script.baseline if context.script and not heads else None
+            if baseline is None:
+                return plan
+            from distill.graph.baseline import through_baseline
+
+            return through_baseline(
+                graph, plan, baseline.revision, baseline.replaces, self.target, graph.upgrade_plan
+            )
         return graph.downgrade_plan(heads, self.target)
 
 
@@ -148,6 +156,9 @@ class RunRequest:
     """Empty the version table before the plan (stamp --purge)."""
     create_version_table: bool = True
     """False for commands that must not change the database (current, history, show)."""
+    tenant_schema: str | None = None
+    """Run the revisions in this schema (a fleet's schema-per-tenant target): unqualified
+    tables go there (schema_translate_map) and so does the version table."""
     observers: tuple[RevisionObserver, ...] = ()
     """Told of every revision an online run starts, applies, commits or fails
     (runtime/observers.py)."""

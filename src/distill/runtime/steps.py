@@ -97,6 +97,10 @@ def known_revision(script: ScriptDirectory | None, rev: str | None) -> Revision 
 def describe_step(script: ScriptDirectory | None, step: Step, with_doc: bool = True) -> str:
     """`aaa111 -> bbb222, add account` as Alembic's log lines and --sql comments read."""
     revision = known_revision(script, step.revision)
+    baseline = script.baseline if script is not None and revision is None else None
+    if baseline is not None and step.revision == baseline.revision and step.kind != "stamp":
+        replaced = f"baseline {baseline.revision}, replaces {len(baseline.replaces)} revision(s)"
+        return f"{', '.join(step.removes)} -> {', '.join(step.adds)}, {replaced}"
     if step.kind == "stamp" or revision is None:
         return f"{', '.join(step.removes)} -> {', '.join(step.adds)}"
     parents = ", ".join(revision.down_revisions)

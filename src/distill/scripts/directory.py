@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -20,13 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from distill.config import DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH
 from distill.errors import ConfigError, MultipleHeads, ResolutionError, ScriptError
-from distill.graph import Revision, RevisionGraph
+from distill.graph import Revision, RevisionGraph, Step
 from distill.scripts import describe
 
 if TYPE_CHECKING:
     from distill.config import Config, PostWriteHookConfig, ScriptSettings
+    from distill.scripts.baseline import Baseline
+    from distill.scripts.revision_map import RevisionMap
 
 RevIds = str | Sequence[str]
+_UNREAD = object()  # the baseline folder has not been looked at yet
 
 
 def resource_path(location: str) -> Path:
@@ -64,6 +66,8 @@ def prepended_sys_path(paths: Sequence[str]) -> Iterator[None]:
 
 def _module_name(prefix: str, path: Path) -> str:
     """A module name that no other file can share: the file's stem plus a path digest."""
+    import hashlib  # imported here: listing revisions never needs it
+
     digest = hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.name.split(".")[0])
     return f"{prefix}_{stem}_{digest}"
@@ -224,6 +228,12 @@ def _as_scalar(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
     return ids[0] if len(ids) == 1 else ids
 
 
+def _heads(value: RevIds | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 class ScriptDirectory:
     """A migration folder: env.py, script.py.mako and the version locations."""
 
@@ -259,6 +269,8 @@ class ScriptDirectory:
         self._graph: RevisionGraph | None = None
         self._scripts: dict[str, Script] = {}
         self._modules: dict[str, ModuleType] = {}
+        self._revision_map: RevisionMap | None = None
+        self._baseline: object = _UNREAD
         if not os.access(self.dir, os.F_OK):
             raise ScriptError(
                 f"Path doesn't exist: {self.dir}.  Please use the 'init' command to create "
@@ -411,6 +423,19 @@ class ScriptDirectory:
             self._graph = self._read_graph()
         return self._graph
 
+    @property
+    def baseline(self) -> Baseline | None:
+        """The squashed baseline an empty database runs instead of the range it replaces."""
+        if self._baseline is _UNREAD:
+            from distill.scripts.baseline import read_baseline
+
+            self._baseline = read_baseline(self.dir)
+        return self._baseline  # type: ignore[return-value]
+
+    @baseline.setter
+    def baseline(self, baseline: Baseline | None) -> None:
+        self._baseline = baseline
+
     def _read_graph(self) -> RevisionGraph:
         """Read every header (through the per-location caches) and build the graph."""
         from distill.scripts.header_cache import HeaderCache
@@ -442,6 +467,41 @@ class ScriptDirectory:
         """Forget the cached graph so the next use reads the files again."""
         self._graph = None
         self._scripts.clear()
+
+    @property
+    def revision_map(self) -> RevisionMap:
+        """Alembic's RevisionMap over this folder's revisions (for tools that read it)."""
+        if self._revision_map is None:
+            from distill.scripts.revision_map import RevisionMap
+
+            self._revision_map = RevisionMap(self._load_revisions)
+        return self._revision_map
+
+    @revision_map.setter
+    def revision_map(self, value: RevisionMap) -> None:
+        # tools set a new map after writing a revision file: read the files again
+        self.refresh()
+        self._revision_map = value
+
+    # Alembic's private plan functions, called by test plugins from an env `fn`
+    def _upgrade_revs(self, destination: str, current_rev: RevIds | None) -> list[Step]:
+        """The upgrade steps from the database's heads to `destination`."""
+        return self.graph.upgrade_plan(_heads(current_rev), destination)
+
+    def _downgrade_revs(self, destination: str, current_rev: RevIds | None) -> list[Step]:
+        """The downgrade steps from the database's heads to `destination`."""
+        return self.graph.downgrade_plan(_heads(current_rev), destination)
+
+    def _stamp_revs(self, revision: RevIds, heads: RevIds | None) -> list[Step]:
+        """The version-row changes that stamp `revision` over the database's heads."""
+        targets = (revision,) if isinstance(revision, str) else tuple(revision)
+        return self.graph.stamp_plan(_heads(heads), targets)
+
+    def _load_revisions(self) -> Iterator[Script]:
+        """Every revision's Script, read from the files now (Alembic's generator)."""
+        self.refresh()
+        for rev in self.graph.revisions:
+            yield self._script(rev)
 
     def _script(self, rev: str) -> Script:
         script = self._scripts.get(rev)
@@ -535,7 +595,11 @@ class ScriptDirectory:
         """Import the revision file of `rev_id` (once) and return its module."""
         module = self._modules.get(rev_id)
         if module is None:
-            path = Path(self.graph.revisions[rev_id].path)
+            baseline = self.baseline
+            if baseline is not None and rev_id == baseline.revision:
+                path = Path(baseline.path)
+            else:
+                path = Path(self.graph.revisions[rev_id].path)
             with self.project_sys_path():
                 module = load_python_file(path, _module_name("distill_revision", path))
             self._modules[rev_id] = module

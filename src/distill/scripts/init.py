@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from distill.config import Config
 
 INI_TEMPLATE = "distill.ini.mako"
+# the name Alembic's templates, and third-party ones such as Flask-Migrate's, use
+ALEMBIC_INI_TEMPLATE = "alembic.ini.mako"
 TOML_TEMPLATE = "pyproject.toml.mako"
 TOML_TABLES = ("distill", "alembic")
 
@@ -87,7 +89,7 @@ def init_project(
     for item in sorted(source.iterdir()):
         if not item.is_file():
             continue
-        if item.name == INI_TEMPLATE:
+        if item.name in (INI_TEMPLATE, ALEMBIC_INI_TEMPLATE):
             dest = ini_file.absolute()
             if dest.exists():
                 say(f"File {dest} already exists, skipping", quiet=quiet, stdout=out)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from distill.errors import DistillError
+from distill.errors import DistillError, revision_failure
 from distill.testing.runner import HistoryRunner, reversed_step
 from distill.testing.schema import SchemaSnapshot, difference
 
@@ -72,10 +72,12 @@ def _step(runner: HistoryRunner, step: Step, check: str, what: str) -> None:
     """Run one step; a failure names the revision."""
     try:
         runner.run([step])
-    except DistillError as error:
-        raise CheckFailed(check, runner.label(step.revision), f"{what} raised: {error}") from error
     except Exception as error:
-        reason = f"{what} raised {type(error).__name__}: {error}"
+        failure = revision_failure(error)
+        if failure is not None or isinstance(error, DistillError):
+            reason = f"{what} raised: {failure.message if failure else error}"
+        else:
+            reason = f"{what} raised {type(error).__name__}: {error}"
         raise CheckFailed(check, runner.label(step.revision), reason) from error
 
 

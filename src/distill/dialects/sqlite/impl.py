@@ -64,6 +64,11 @@ class SQLiteImpl(DialectImpl):
             self.can_rename_column = tuple(version) >= (3, 25, 0)
 
     @classmethod
+    def view_statement(cls, name: str, definition: str) -> str:
+        """SQLite keeps a view's whole CREATE VIEW statement: it is the definition."""
+        return definition.strip().rstrip(";")
+
+    @classmethod
     def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:
         """The take-over that makes the sqlite3 driver BEGIN before DDL (transactions.py)."""
         return sqlite_ddl_transactions(connection)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from distill.dialects.base import DialectImpl
-from distill.dialects.builtin_errors import NoSuchTable
+from distill.dialects.builtin_errors import NoSuchColumn, NoSuchTable
 from distill.dialects.copy_and_move import create_table_statements, named_table
 from distill.dialects.ddl import ColumnRename, RenameTable
 from distill.dialects.refusals import refusal_reason
@@ -124,6 +124,7 @@ class _SQLiteRebuild(RebuildChecks):
             # in place, so SQLite itself rewrites the views, triggers, indexes and
             # foreign keys that name the column
             for old_name, new_name in renames:
+                self._require_column(old_name)
                 self.impl.execute(ColumnRename(self.name, old_name, new_name, schema=self.schema))
             source = (
                 reflect(self.connection)
@@ -151,12 +152,18 @@ class _SQLiteRebuild(RebuildChecks):
         )
         if enforcing:
             self.exec("PRAGMA defer_foreign_keys=ON")
-        if enforcing and (references or refers_to_self):
-            self._swap_by_copying_twice(rebuild, rows, references)
+        # dropping the old table counts a violation for each row that refers to it; only
+        # then must the rows come back into a table of that name to settle them
+        referred_to = refers_to_self or any(
+            ref.table.casefold() == self.name.casefold() or self._referring_rows(ref)
+            for ref in references
+        )
+        if enforcing and referred_to:
+            self._swap_by_copying_twice(rebuild, rows, references, indexes)
         else:
             self._swap_by_renaming(rebuild, new, rows)
+            self._recreate_indexes(rebuild, indexes)
         self._restore_sequence(rebuild, sequence)
-        self._recreate_indexes(rebuild, indexes)
         for name, sql in triggers:
             self._recreate("trigger", name, sql)
         if schema_was_valid:
@@ -169,6 +176,21 @@ class _SQLiteRebuild(RebuildChecks):
                     "nothing was changed"
                 )
         self._check_foreign_keys(fk_tables, before)
+
+    def _require_column(self, name: str) -> None:
+        """NoSuchColumn (a KeyError, as Alembic raises) unless the table has column `name`."""
+        columns = [
+            str(row[0])
+            for row in self.exec(
+                "SELECT name FROM pragma_table_info(:name, :schema)",
+                {"name": self.name, "schema": self.schema or "main"},
+            ).all()
+        ]
+        if name.casefold() not in {column.casefold() for column in columns}:
+            raise NoSuchColumn(
+                f"{self.where}: table {self.label} has no column {name!r} (its columns: "
+                f"{', '.join(columns)}); check the column name"
+            )
 
     # --- the swap ---
 
@@ -184,7 +206,11 @@ class _SQLiteRebuild(RebuildChecks):
         self.exec("PRAGMA legacy_alter_table=OFF")
 
     def _swap_by_copying_twice(
-        self, rebuild: TableRebuild, rows: int, references: list[Reference]
+        self,
+        rebuild: TableRebuild,
+        rows: int,
+        references: list[Reference],
+        indexes: list[tuple[str, str]],
     ) -> None:
         """With foreign keys enforced (PRAGMA foreign_keys cannot change inside a transaction),
         the rows come back into a table that already has the final name, so that each row
@@ -192,7 +218,8 @@ class _SQLiteRebuild(RebuildChecks):
 
         Dropping and refilling the table looks up the referring rows of every row; where
         the referring columns have no index that is a scan each time, so they get a
-        temporary one for the duration.
+        temporary one for the duration. The table's own indexes come before its rows: a
+        UNIQUE index may be the key another table's foreign key refers to.
         """
         holding = rebuild.new_table(foreign_keys=False)
         create_table_statements(self.impl, holding)
@@ -205,6 +232,7 @@ class _SQLiteRebuild(RebuildChecks):
             if rebuild.refers_to_self(constraint.elements[0].target_fullname.rpartition(".")[0]):
                 columns = tuple(column.name for column in constraint.columns)
                 scratch.append(self._index_for(self.name, columns))
+        self._recreate_indexes(rebuild, indexes)
         keys = rebuild.copied_keys(final)
         back = final.insert().from_select(keys, sa.select(*[holding.c[key] for key in keys]))
         self._copy(back, final, rows)
@@ -241,6 +269,16 @@ class _SQLiteRebuild(RebuildChecks):
             self.impl.execute(insert)
         except sa.exc.DBAPIError as error:
             reason = refusal_reason(error)
+            if "foreign key mismatch" in reason:
+                raise DistillError(
+                    f"{self.where}: rows of another table refer to {self.label} by columns "
+                    f"that its new definition makes neither a primary key nor unique "
+                    f"({reason}), and with PRAGMA foreign_keys ON SQLite cannot put the rows "
+                    f"of {self.label} back. Drop or change the referring foreign key before "
+                    "this change, or switch foreign keys off for the migration connection "
+                    "(connection.exec_driver_sql('PRAGMA foreign_keys=OFF') in env.py before "
+                    "context.begin_transaction()); nothing was changed"
+                ) from error
             raise DistillError(
                 f"{self.where}: the rows of table {self.label} do not fit its new "
                 f"definition: {reason}. Fix those rows first (op.execute('UPDATE ...')); "

@@ -230,13 +230,74 @@ class RebuildChecks:
             try:
                 rows = self.exec(pragma("foreign_key_check", self.schema, table)).fetchall()
             except sa.exc.DBAPIError as error:
-                found[(table.casefold(), "")] = refusal_reason(error)
+                # a key that refers to columns which are no primary key or unique index
+                # ("foreign key mismatch"): SQLite cannot check it, a query can
+                counted = self._count_violations(table)
+                if counted is None:
+                    found[(table.casefold(), "")] = refusal_reason(error)
+                else:
+                    found.update(counted)
                 continue
             for row in rows:
                 key = (str(row[0]).casefold(), str(row[2]).casefold())
                 count = found.get(key, 0)
                 found[key] = (count if isinstance(count, int) else 0) + 1
         return found
+
+    def _count_violations(self, table: str) -> dict[tuple[str, str], int] | None:
+        """What PRAGMA foreign_key_check would count for `table`, by query; None when a
+        key's referred columns cannot be told (no column list and no primary key)."""
+        keys: dict[int, tuple[str, list[tuple[str, str | None]]]] = {}
+        try:
+            for fk_id, referred, local, remote in self.exec(
+                'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(:table, :schema) '
+                "ORDER BY id, seq",
+                {"table": table, "schema": self.schema or "main"},
+            ).all():
+                keys.setdefault(int(fk_id), (str(referred), []))[1].append((str(local), remote))
+            counts: dict[tuple[str, str], int] = {}
+            for referred, pairs in keys.values():
+                remotes = [remote for _, remote in pairs]
+                if None in remotes:
+                    remotes = self._primary_key(referred)
+                if len(remotes) != len(pairs):
+                    return None
+                filled = " AND ".join(
+                    f"c.{quote_identifier(local)} IS NOT NULL" for local, _ in pairs
+                )
+                match = " AND ".join(
+                    f"p.{quote_identifier(str(remote))} = c.{quote_identifier(local)}"
+                    for (local, _), remote in zip(pairs, remotes, strict=True)
+                )
+                count = int(
+                    self.scalar(
+                        f"SELECT count(*) FROM {self.qualified(table)} AS c WHERE {filled} AND "
+                        f"NOT EXISTS (SELECT 1 FROM {self.qualified(referred)} AS p WHERE {match})"
+                    )
+                )
+                if count:
+                    key = (table.casefold(), referred.casefold())
+                    counts[key] = counts.get(key, 0) + count
+        except sa.exc.DBAPIError:
+            return None
+        return counts
+
+    def _primary_key(self, table: str) -> list[str | None]:
+        """The primary-key columns of `table`, in key order."""
+        rows = self.exec(
+            "SELECT name FROM pragma_table_info(:table, :schema) WHERE pk > 0 ORDER BY pk",
+            {"table": table, "schema": self.schema or "main"},
+        ).all()
+        return [str(row[0]) for row in rows]
+
+    def _referring_rows(self, reference: Reference) -> bool:
+        """Whether any row of the referring table fills the whole key (only those are checked)."""
+        filled = " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in reference.columns)
+        return bool(
+            self.scalar(
+                f"SELECT EXISTS (SELECT 1 FROM {self.qualified(reference.table)} WHERE {filled})"
+            )
+        )
 
     def _check_foreign_keys(
         self, tables: Sequence[str], before: dict[tuple[str, str], int | str]
