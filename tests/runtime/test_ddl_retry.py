@@ -190,3 +190,25 @@ def assert_one_line_failure_text(output: str) -> None:
     """One FAILED line and no traceback."""
     assert "Traceback" not in output
     assert len([line for line in output.splitlines() if line.startswith("FAILED: ")]) == 1
+
+
+def test_no_retry_after_an_autocommit_block_committed(pg_url: str, tmp_path: Path) -> None:
+    project = _project(tmp_path, pg_url, per_migration=True)
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        NOTE.format(rev="b2")
+        + "    with op.get_context().autocommit_block():\n"
+        + "        op.execute('CREATE TABLE side (id INTEGER)')\n"
+        + "    op.add_column('accounts', sa.Column('note', sa.Text))",
+    )
+    mark = tmp_path / "mark.txt"
+    with _reading(pg_url) as (_, pid):
+        code, output = finish(
+            start(project, mark, "upgrade", "head", "--ddl-lock-timeout", "0.2", "--retries", "3")
+        )
+    assert code == 1, output
+    assert f"table accounts is locked by pid {pid}" in output
+    assert "not retried" in output
+    assert runs(mark).count("b2") == 1

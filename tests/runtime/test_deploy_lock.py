@@ -29,8 +29,10 @@ from tests.support.lock_project import (
 
 PROCESSES = 8
 # 20 rounds on SQLite; fewer on the servers keeps the suite's time in bounds (each round
-# starts eight interpreters); DISTILL_TEST_LOCK_ROUNDS runs more everywhere
+# starts eight interpreters); DISTILL_TEST_LOCK_ROUNDS runs more everywhere. The inner
+# loop (--quick) runs QUICK_ROUNDS.
 ROUNDS = {"sqlite": 20, "postgresql": 3, "mysql": 3}
+QUICK_ROUNDS = 2
 
 # what each database's lock says about its holder
 HOLDER_WORDS = {
@@ -40,15 +42,16 @@ HOLDER_WORDS = {
 }
 
 
-def _rounds(backend: str) -> int:
-    return int(os.environ.get("DISTILL_TEST_LOCK_ROUNDS", ROUNDS[backend]))
+def _rounds(backend: str, quick: bool) -> int:
+    default = QUICK_ROUNDS if quick else ROUNDS[backend]
+    return int(os.environ.get("DISTILL_TEST_LOCK_ROUNDS", default))
 
 
 def test_concurrent_upgrades_run_each_revision_once(
-    backend: str, new_database: DatabaseFactory, tmp_path: Path
+    backend: str, new_database: DatabaseFactory, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
     project = lock_project(tmp_path, new_database(backend))
-    for number in range(_rounds(backend)):
+    for number in range(_rounds(backend, bool(pytestconfig.getoption("--quick")))):
         url = new_database(backend) if number else _url(project)
         point_at(project, url)
         mark = tmp_path / f"mark-{number}.txt"

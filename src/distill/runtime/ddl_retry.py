@@ -23,6 +23,9 @@ from distill.runtime.observers import RevisionObserver
 from distill.runtime.report import get_reporter, notice
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from distill.dialects.run_hooks import RunHooks
     from distill.runtime.migrator import MigrationContext
     from distill.runtime.observers import RevisionRun
     from distill.runtime.request import RunRequest
@@ -37,11 +40,13 @@ class DDLLockTimeout(RevisionObserver):
     """Sets the DDL lock timeout inside each revision's transaction."""
 
     seconds: float
+    _impl: RunHooks | None = None
     _unsupported_told: bool = False
 
     def revision_started(self, run: RevisionRun) -> None:
         """SET LOCAL lock_timeout (or the database's equivalent) before upgrade() runs."""
-        if run.context.impl.set_ddl_lock_timeout(run.connection, self.seconds):
+        self._impl = run.context.impl
+        if self._impl.set_ddl_lock_timeout(run.connection, self.seconds):
             return
         if not self._unsupported_told:
             self._unsupported_told = True
@@ -49,6 +54,11 @@ class DDLLockTimeout(RevisionObserver):
                 f"--ddl-lock-timeout has no effect on {run.context.impl.name}: "
                 "it has no per-transaction lock timeout"
             )
+
+    def transaction_reopened(self, connection: Connection) -> None:
+        """The revision's autocommit block ended and a new transaction began: set it again."""
+        if self._impl is not None:
+            self._impl.set_ddl_lock_timeout(connection, self.seconds)
 
 
 def with_lock_timeout(request: RunRequest) -> RunRequest:

@@ -721,6 +721,8 @@ class MigrationContext:
             resume()
             if reopen:
                 self._transaction = connection.begin()
+        # settings local to a transaction (the DDL lock timeout) are set again
+        notify(self.request.observers, "transaction_reopened", connection)
 
     # -- SQL ------------------------------------------------------------------------------
 

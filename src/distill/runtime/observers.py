@@ -101,6 +101,10 @@ class RevisionObserver:
     ) -> None:
         """The revision raised `error` (at `statement`, if SQL) and was rolled back."""
 
+    def transaction_reopened(self, connection: Connection) -> None:
+        """An autocommit block of the revision ended and a new transaction began on
+        `connection`: settings local to a transaction must be made again."""
+
 
 def notify(observers: tuple[Any, ...], hook: str, *args: Any) -> None:
     """Call `hook` on every observer that has it, in order."""
