@@ -812,7 +812,13 @@ def verify_cmd(ctx: click.Context) -> None:
 
 @_command("log")
 @click.option("-n", "limit", type=click.IntRange(min=1), default=None, help="Newest N rows only.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: an array of rows, for scripts.",
+)
 @click.pass_context
 def log_cmd(ctx: click.Context, limit: int | None, fmt: str) -> None:
     """List the applied-revision log (distill_log), newest first."""
