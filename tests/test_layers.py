@@ -24,8 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "operations": {"errors", "dialects"},
     "scripts": {"errors", "graph", "config"},
     "autogenerate": {"errors", "operations", "dialects", "config", "graph", "scripts"},
-    # runtime reads the package's __version__ for the applied-revision log
-    "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects", "__init__"},
+    "runtime": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "lint": {"errors", "graph", "config", "scripts", "operations", "dialects"},
     "context": {"errors", "runtime", "config", "scripts", "graph"},
     "op": {"errors", "operations", "dialects"},

@@ -49,11 +49,12 @@ def test_fifty_files_one_broken_summary_names_it_and_the_rest_reach_head(
     assert "Traceback" not in result.stdout + result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines()[:-1]}
     assert "failed" in lines["acme"] and "t2" in lines["acme"], lines["acme"]
-    assert "base -> base" in lines["acme"]  # the run rolled back: the state read back
+    # one transaction per revision: f1 stays, the failing f2 rolled back (read back)
+    assert "base -> f1" in lines["acme"]
     assert result.stdout.splitlines()[-1].startswith("51 target(s): 50 ok, 1 failed")
     for number in range(50):
         assert _version(project / f"tenant{number:02d}.db") == ["f3"]
-    assert _version(project / "acme.db") == []
+    assert _version(project / "acme.db") == ["f1"]
     assert "50 done, 1 failed, 0 remaining" in result.stderr  # the progress line
 
     current = distill(project, "fleet", "current", "--targets", str(targets), "--format", "json")
@@ -63,7 +64,7 @@ def test_fifty_files_one_broken_summary_names_it_and_the_rest_reach_head(
     assert states.pop("acme") == "behind"
     assert set(states.values()) == {"at head"}
     text = distill(project, "fleet", "current", "--targets", str(targets)).stdout
-    assert "at f3: 50" in text and "at base: 1" in text and "behind: acme" in text
+    assert "at f3: 50" in text and "at f1: 1" in text and "behind: acme" in text
 
 
 def test_stops_at_the_first_failure_without_keep_going(tmp_path: Path) -> None:
@@ -108,7 +109,7 @@ def test_a_crashing_target_is_reported_and_the_others_finish(tmp_path: Path) -> 
     assert "crashed: process exited with code 3 before reporting" in crashed
     for number in range(4):
         assert _version(project / f"tenant{number:02d}.db") == ["f3"]
-    assert _version(project / "boom.db") == []  # the run never committed
+    assert _version(project / "boom.db") == ["f2"]  # f1 and f2 committed before f3 crashed
 
 
 def test_downgrade_and_relative_targets(tmp_path: Path) -> None:

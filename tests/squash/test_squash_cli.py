@@ -141,6 +141,9 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
     assert "deleted 5 replaced revision file(s)" in out
     versions = sorted(p.name for p in (project / "migrations" / "versions").glob("*.py"))
     assert versions == ["d1_x.py", "m1_baseline_of_m1.py"]
+    finalized = (project / "migrations" / "versions" / "m1_baseline_of_m1.py").read_text()
+    assert "squashed: tuple[str, ...] = (" in finalized  # the log accepts it for m1
+    assert "edited" not in _run(project, urls["past"], "verify")  # exit 0 checked by _run
     assert not list((project / "migrations" / "baseline").glob("*.py"))
     assert "d1 (head)" in _run(project, urls["past"], "heads")
     again = new_database(backend)

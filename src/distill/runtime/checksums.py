@@ -37,3 +37,26 @@ def checksum_of_file(path: str | Path | None) -> str | None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     return checksum_of_source(data, compiled=file.suffix in (".pyc", ".pyo"))
+
+
+def squashed_revisions(path: str | Path | None) -> tuple[str, ...]:
+    """The ids a revision file says were squashed into it (`squashed = (...)`, written by
+    `distill squash --finalize`); () for any other file."""
+    import ast
+
+    if not path:
+        return ()
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "squashed" and value is not None:
+            try:
+                found = ast.literal_eval(value)
+            except ValueError:
+                return ()
+            return tuple(str(rev) for rev in found)
+    return ()

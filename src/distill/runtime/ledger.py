@@ -49,13 +49,11 @@ class Who:
     @classmethod
     def current(cls) -> Who:
         """This process's user, host and distill version."""
-        from distill import __version__
-
         try:
             user = getpass.getuser()
         except Exception:  # no login name (some containers): the numeric uid says enough
             user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-        return cls(user, socket.gethostname(), __version__)
+        return cls(user, socket.gethostname(), _distill_version())
 
 
 @dataclass(frozen=True)
@@ -204,3 +202,14 @@ def standing(entries: Sequence[Entry]) -> dict[str, Entry]:
         if entry.outcome == "ok":
             found[entry.revision] = entry
     return found
+
+
+def _distill_version() -> str:
+    """The installed distill's version (read from its metadata: importing the package's
+    `__init__` from the runtime would close a layer cycle through compat)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("distill")
+    except PackageNotFoundError:
+        return "unknown"

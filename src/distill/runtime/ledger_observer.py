@@ -327,13 +327,14 @@ class LedgerObserver(RevisionObserver):
         self, context: MigrationContext, connection: Connection, state: _RunState
     ) -> None:
         """The version table must hold the heads the plan meant to reach."""
-        if connection.in_transaction():
+        ours = context.run_transaction_open  # begun after the last revision's commit
+        if connection.in_transaction() and not ours:
             return  # a transaction that is not the run's: not ours to read in
         table = VersionTable(context.version_table, context.version_table_schema)
         try:
             rows = table.read(connection)
         finally:
-            if connection.in_transaction():
+            if not ours and connection.in_transaction():
                 connection.rollback()
         if sorted(rows) != sorted(state.expected):
             raise DistillError(

@@ -525,6 +525,11 @@ class MigrationContext:
         revision = known_revision(self.script, rev)
         return revision.path if revision is not None and revision.path else None
 
+    @property
+    def run_transaction_open(self) -> bool:
+        """True while a transaction the runtime began (not the caller's) is open."""
+        return self._transaction is not None and not self._in_external_transaction
+
     def _commit_revision(self) -> None:
         """Inside env.py's begin_transaction() block, by default: commit the revision just
         run (with its version rows) and begin the transaction of the next one."""

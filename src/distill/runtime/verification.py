@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from distill.runtime.checksums import squashed_revisions
 from distill.runtime.ledger import Entry, standing
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def find_problems(
 
     `checksum_of(revision)` is the checksum of the revision's file now (None: no file).
     Deleted: a version row no file declares, and, when there is one, every revision the
-    log holds as applied whose file is gone too (the rest of the removed branch).
+    log holds as applied whose file is gone too (the rest of the removed branch). A file
+    `distill squash --finalize` wrote (it lists itself in `squashed`) is not edited.
     """
     applied, unknown = applied_revisions(rows, graph)
     latest = standing(entries)
@@ -86,7 +88,7 @@ def find_problems(
             findings.append(Finding(rev, "unrecorded", path, None, now))
         elif now is None:
             findings.append(Finding(rev, "deleted", path, entry, None))
-        elif entry.checksum != now:
+        elif entry.checksum != now and rev not in squashed_revisions(path):
             findings.append(Finding(rev, "edited", path, entry, now))
     gone = set(unknown)
     if unknown:

@@ -67,16 +67,20 @@ def downgrade() -> None:
 
 
 def finalized_text(text: str, baseline_id: str, tip: str) -> str:
-    """The baseline as revision `tip`: its id replaced, the `replaces` header gone."""
+    """The baseline as revision `tip`: its id replaced, `replaces` renamed `squashed` (the
+    applied-revision log accepts this file for the revisions it lists)."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     for node in reversed(tree.body):
         target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
         if isinstance(target, ast.Name) and target.id == "replaces":
             first = node.lineno - 1
+            lines[first] = lines[first].replace("replaces", "squashed", 1)
             if first > 0 and lines[first - 1].lstrip().startswith("# the revisions this file"):
-                first -= 1
-            del lines[first : node.end_lineno]
+                lines[first - 1] = (
+                    "# the revisions squashed into this file (distill squash --finalize); "
+                    "databases that ran them are at this revision\n"
+                )
         elif isinstance(target, ast.Name) and target.id == "revision":
             line = lines[node.lineno - 1]
             lines[node.lineno - 1] = line.replace(repr(baseline_id), repr(tip)).replace(
