@@ -72,9 +72,8 @@ def _fleet_over_databases(tmp_path: Path, new_database: Callable[[str], str], ba
     failed = [line for line in lines if "failed" in line.split("  ")[-1]]
     assert [line.split()[0] for line in failed] == [broken_name], result.stdout
     for name, url in targets:
-        expected = [] if name == broken_name else ["f3"]
-        if backend == "mysql" and name == broken_name:
-            expected = ["f1"]  # no transactional DDL: f1 stays, f2 is refused
+        # the broken target: f1 committed (one transaction per revision), f2 refused
+        expected = ["f1"] if name == broken_name else ["f3"]
         assert _versions(url, "alembic_version") == expected, name
     current = distill(project, "fleet", "current", "--targets", str(listing), "--format", "json")
     assert current.returncode == 0, current.stderr
@@ -110,7 +109,7 @@ def test_ten_postgresql_schemas_run_the_same_revisions_in_each(tmp_path: Path, p
     failed = next(line for line in result.stdout.splitlines() if line.startswith("tenant_05"))
     assert "t2" in failed and "already exists" in failed
     for schema in schemas:
-        expected = [] if schema == "tenant_05" else ["f3"]
+        expected = ["f1"] if schema == "tenant_05" else ["f3"]  # f1 committed, f2 refused
         rows = _versions(url, f"{schema}.alembic_version")
         assert rows == expected, schema
         tables = _scalars(
@@ -119,7 +118,7 @@ def test_ten_postgresql_schemas_run_the_same_revisions_in_each(tmp_path: Path, p
             f"WHERE table_schema = '{schema}' ORDER BY table_name",
         )
         if schema != "tenant_05":
-            assert tables == ["alembic_version", "raw3", "t1", "t2", "t3"], schema
+            assert tables == ["alembic_version", "distill_log", "raw3", "t1", "t2", "t3"], schema
     public = _scalars(
         url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
     )
@@ -133,9 +132,9 @@ def test_ten_postgresql_schemas_run_the_same_revisions_in_each(tmp_path: Path, p
     assert current.returncode == 0, current.stderr
     assert "tenant_03" in current.stdout and "behind: tenant_05" in current.stdout
     assert "s3cretpw" not in current.stdout + current.stderr
-    down = distill(project, "fleet", "downgrade", "f1", "--targets", str(listing))
-    assert down.returncode == 1  # tenant_05 is at base: downgrading it to f1 is an error
-    assert _scalars(url, "SELECT version_num FROM tenant_03.alembic_version") == ["f1"]
+    down = distill(project, "fleet", "downgrade", "f2", "--targets", str(listing))
+    assert down.returncode == 1  # tenant_05 is at f1: "downgrading" it to f2 is an error
+    assert _scalars(url, "SELECT version_num FROM tenant_03.alembic_version") == ["f2"]
 
 
 def test_a_missing_schema_is_one_line_in_the_summary(tmp_path: Path, pg_url: str) -> None:
