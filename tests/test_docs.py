@@ -128,7 +128,7 @@ def test_curated_commands_have_help_and_examples() -> None:
         assert name in hook.EXAMPLES, f"add an example for {name} to docs/hooks/commands.py"
         for parameter in existing[name].params:
             if isinstance(parameter, click.Option):
-                assert parameter.help, f"distill {name} {parameter.opts[0]} has no help= in cli.py"
+                assert parameter.help, f"distill {name} {parameter.opts[0]} has no help="
     assert len(curated & set(existing)) >= 19
     assert "| `REVISION` | required |" in hook.command_reference()
 
