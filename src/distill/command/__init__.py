@@ -14,74 +14,54 @@ from distill.errors import (
 )
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
-    from sqlalchemy.engine import Dialect
-
     from distill.autogenerate.revision_context import RevisionContext
     from distill.config import Config
-    from distill.lint import Finding, LintReport
     from distill.runtime.deploy_lock import Locking
-    from distill.runtime.ledger import Entry
     from distill.runtime.ledger_view import LedgerView
     from distill.runtime.migrator import MigrationContext
-    from distill.runtime.observers import RevisionObserver
-    from distill.runtime.request import InspectFn, RunRequest
-    from distill.runtime.verification import Finding as ChangedFile
     from distill.scripts.directory import Script, ScriptDirectory
+
+from distill.command.checks import lint, lint_file, log, print_lint_findings, verify
+from distill.command.running import (
+    alembic_names,
+    inspect_database,
+    ledger_observers,
+    locking_for,
+    run_env,
+    run_env_for,
+    script_directory,
+    script_for,
+    with_tenant_schema,
+)
 
 RevIds = str | Sequence[str]
 
-
-def _alembic_names() -> AbstractContextManager[None]:
-    """`import alembic` served by distill for the block (compat is imported on first use)."""
-    from distill import compat
-
-    return compat.alembic_names()
-
-
-def _script(config: Config) -> ScriptDirectory:
-    """The project's migration folder, as the config names it."""
-    from distill.scripts.directory import ScriptDirectory
-
-    return ScriptDirectory.from_config(config)
-
-
-def _run_env(config: Config, script: ScriptDirectory, request: RunRequest) -> None:
-    """Run the project's env.py for `request`, alembic names served by distill.
-
-    The one way distill runs env.py.
-    """
-    from distill.runtime.environment import EnvironmentContext
-
-    request = _with_tenant_schema(config, request)
-    with _alembic_names(), EnvironmentContext(config, script, request=request):
-        script.run_env()
-
-
-def _with_tenant_schema(config: Config, request: RunRequest) -> RunRequest:
-    """The request run in the config's `tenant_schema` (a fleet's schema target), if set."""
-    from dataclasses import replace
-
-    schema = config.get_main_option("tenant_schema")
-    return replace(request, tenant_schema=schema) if schema else request
-
-
-def script_directory(config: Config) -> ScriptDirectory:
-    """The project's migration folder (for distill.testing and other callers)."""
-    return _script(config)
-
-
-def run_env(config: Config, request: RunRequest, script: ScriptDirectory | None = None) -> None:
-    """Run the project's env.py for a prepared RunRequest (distill.testing uses it)."""
-    _run_env(config, script if script is not None else _script(config), request)
-
-
-def _inspect(config: Config, script: ScriptDirectory, callback: InspectFn) -> None:
-    """Run env.py only to hand the database's revisions to `callback`; change nothing."""
-    from distill.runtime.request import Inspect, RunRequest
-
-    _run_env(config, script, RunRequest(Inspect(callback), create_version_table=False))
+__all__ = [
+    "branches",
+    "check",
+    "config_renames",
+    "current",
+    "describe_differences",
+    "downgrade",
+    "edit",
+    "ensure_version",
+    "heads",
+    "history",
+    "init",
+    "lint",
+    "lint_file",
+    "list_templates",
+    "log",
+    "merge",
+    "restore",
+    "revision",
+    "run_env",
+    "script_directory",
+    "show",
+    "stamp",
+    "upgrade",
+    "verify",
+]
 
 
 def list_templates(config: Config) -> None:
@@ -159,60 +139,8 @@ def revision(
     scripts = list(revision_context.generate_scripts())
     _print_rename_hints(config, revision_context)
     if autogenerate:
-        _print_lint_findings(config, script, revision_context, scripts)
+        print_lint_findings(config, script, revision_context, scripts)
     return scripts[0] if len(scripts) == 1 else scripts
-
-
-def _print_lint_findings(
-    config: Config,
-    script: ScriptDirectory,
-    revision_context: RevisionContext,
-    written: Sequence[Script | None],
-) -> None:
-    """Lint each file autogenerate just wrote, on the database it compared; print findings."""
-    from distill.lint import lint_revision
-    from distill.lint.engine import LintReport
-    from distill.lint.formats import as_text
-
-    context = revision_context.last_migration_context
-    if context is None:
-        return
-    revisions = tuple(item.revision for item in written if item is not None)
-    size = revision_context.op_count()
-    if size == 0:  # nothing changed: an empty upgrade() and downgrade() are the answer
-        return
-    if size > LINT_MAX_OPS:
-        # a baseline of a whole schema: recording it costs seconds and says little new
-        config.print_stdout(
-            f"  {size} operations were not linted here; review them with `distill lint`"
-        )
-        return
-    findings = []
-    with _alembic_names():
-        for rev in revisions:
-            try:
-                findings.extend(lint_revision(script, rev, context.dialect, dict(context.opts)))
-            except Exception as error:  # the file is written; lint must not undo the command
-                config.print_stdout(f"  lint could not check {rev}: {error}")
-    if not findings:
-        return
-    messages = {rev: script.graph.revisions[rev].doc.strip().split("\n")[0] for rev in revisions}
-    colour = _is_terminal(config)
-    summary = as_text(LintReport(revisions, tuple(findings)), messages, False).splitlines()[-1]
-    shown = as_text(LintReport(revisions, tuple(findings[:LINT_SHOWN])), messages, colour)
-    config.print_stdout("Review before applying (distill lint):")
-    config.print_stdout(shown.rsplit("\n", 1)[0])
-    if len(findings) > LINT_SHOWN:
-        config.print_stdout(
-            f"  ... and {len(findings) - LINT_SHOWN} more; `distill lint` lists them all"
-        )
-    config.print_stdout(summary)
-
-
-# findings `revision --autogenerate` prints before pointing at `distill lint`
-LINT_SHOWN = 20
-# above this many operations `revision --autogenerate` leaves linting to `distill lint`
-LINT_MAX_OPS = 200
 
 
 def _print_rename_hints(config: Config, revision_context: RevisionContext) -> None:
@@ -259,9 +187,9 @@ def _run_revision_environment(
             revision_context.run_no_autogenerate(heads, context)
         return []
 
-    request = _with_tenant_schema(config, RunRequest(PlanFunction(retrieve), as_sql=sql))
+    request = with_tenant_schema(config, RunRequest(PlanFunction(retrieve), as_sql=sql))
     with (
-        _alembic_names(),
+        alembic_names(),
         EnvironmentContext(
             config, script, request=request, template_args=revision_context.template_args
         ),
@@ -276,7 +204,7 @@ def check(config: Config, *, quiet: bool = False) -> None:
     """
     from distill.autogenerate.revision_context import RevisionContext
 
-    script = _script(config)
+    script = script_for(config)
     revision_context = RevisionContext(
         config,
         script,
@@ -339,7 +267,7 @@ def _template_args_from_env(
     def collect(heads: tuple[str, ...], context: MigrationContext) -> None:
         collected.update(context.opts.get("template_args") or {})
 
-    _run_env(config, script, RunRequest(Inspect(collect), as_sql=sql))
+    run_env_for(config, script, RunRequest(Inspect(collect), as_sql=sql))
     return collected
 
 
@@ -371,16 +299,15 @@ def upgrade(
     to wait for the deploy lock; `ddl_lock_timeout`, seconds a DDL statement waits for a
     table lock (PostgreSQL); `retries`, how often a revision runs again after that.
     """
-    locking = _locking(config, sql, lock_timeout, ddl_lock_timeout, retries)
     _migrate(
         config,
         revision,
         sql,
         tag,
-        upgrading=True,
+        "upgrade",
         backup=backup,
-        locking=locking,
         allow_edited=allow_edited,
+        locking=locking_for(config, sql, lock_timeout, ddl_lock_timeout, retries),
         dry_run=dry_run,
     )
 
@@ -404,34 +331,16 @@ def downgrade(
         raise DistillError(
             "downgrade with --sql requires <fromrev>:<torev>, e.g. downgrade head:base --sql"
         )
-    locking = _locking(config, sql, lock_timeout, ddl_lock_timeout, retries)
     _migrate(
         config,
         revision,
         sql,
         tag,
-        upgrading=False,
+        "downgrade",
         backup=backup,
-        locking=locking,
         allow_edited=allow_edited,
+        locking=locking_for(config, sql, lock_timeout, ddl_lock_timeout, retries),
         dry_run=dry_run,
-    )
-
-
-def _locking(
-    config: Config,
-    sql: bool,
-    lock_timeout: float | None,
-    ddl_lock_timeout: float | None = None,
-    retries: int | None = None,
-) -> Locking | None:
-    """The locks an online run takes (runtime/deploy_lock.py); none for --sql."""
-    from distill.runtime.deploy_lock import Locking
-
-    if sql:
-        return None
-    return Locking.of(
-        config, lock_timeout=lock_timeout, ddl_lock_timeout=ddl_lock_timeout, retries=retries
     )
 
 
@@ -440,7 +349,7 @@ def _migrate(
     revision: str,
     sql: bool,
     tag: str | None,
-    upgrading: bool,
+    direction: Literal["upgrade", "downgrade"],
     backup: bool = False,
     allow_edited: bool = False,
     locking: Locking | None = None,
@@ -454,7 +363,7 @@ def _migrate(
             "--dry-run runs the revisions against the database and rolls them back, --sql "
             "writes a script without connecting: give one of the two"
         )
-    script = _script(config)
+    script = script_for(config)
     starting_rev = None
     if ":" in revision:
         if not sql:
@@ -463,7 +372,6 @@ def _migrate(
                 "online give one target such as head or a revision id"
             )
         starting_rev, revision = revision.split(":", 1)
-    direction: Literal["upgrade", "downgrade"] = "upgrade" if upgrading else "downgrade"
     action = Migrate(direction, revision)
     if backup and not sql and not dry_run:
         from distill.runtime.backups import BackedUpMigrate, BackupSettings
@@ -476,11 +384,11 @@ def _migrate(
         starting_rev=starting_rev,
         destination_rev=revision,
         tag=tag,
-        observers=_ledger(config, allow_edited),
+        observers=ledger_observers(config, allow_edited),
         locking=locking,
         dry_run=dry_run,
     )
-    _run_env(config, script, request)
+    run_env_for(config, script, request)
 
 
 def restore(config: Config, path: str | None = None) -> None:
@@ -488,14 +396,14 @@ def restore(config: Config, path: str | None = None) -> None:
     from distill.dialects import file_database
     from distill.runtime.backups import restore as put_back
 
-    script = _script(config)
+    script = script_for(config)
     found: list[str] = []
 
     def locate(heads: tuple[str, ...], context: MigrationContext) -> None:
         if context.connection is not None:
             found.append(str(context.connection.engine.url.render_as_string(False)))
 
-    _inspect(config, script, locate)
+    inspect_database(config, script, locate)
     database = file_database.database_file(found[0]) if found else None
     if database is None:
         raise DistillError(
@@ -520,7 +428,7 @@ def stamp(
     (`lock_timeout`: seconds to wait for the deploy lock, as for upgrade)."""
     from distill.runtime.request import RunRequest, Stamp
 
-    script = _script(config)
+    script = script_for(config)
     targets = [revision] if isinstance(revision, str) else list(revision)
     if sql and purge:
         raise DistillError("Can't use --purge with --sql mode; stamp --sql without --purge")
@@ -543,10 +451,10 @@ def stamp(
         destination_rev=targets[-1] if targets else None,
         tag=tag,
         purge=purge,
-        observers=_ledger(config, False, refuse_edited=False),
-        locking=_locking(config, sql, lock_timeout),
+        observers=ledger_observers(config, False, refuse_edited=False),
+        locking=locking_for(config, sql, lock_timeout),
     )
-    _run_env(config, script, request)
+    run_env_for(config, script, request)
 
 
 def current(config: Config, check_heads: bool = False, verbose: bool = False) -> None:
@@ -554,7 +462,7 @@ def current(config: Config, check_heads: bool = False, verbose: bool = False) ->
     from distill.config import mask_url
     from distill.scripts.describe import current_entry
 
-    script = _script(config)
+    script = script_for(config)
 
     def show(heads: tuple[str, ...], context: MigrationContext) -> None:
         graph = script.graph
@@ -566,14 +474,14 @@ def current(config: Config, check_heads: bool = False, verbose: bool = False) ->
         for rev in heads:
             config.print_stdout(current_entry(graph, rev, verbose=verbose))
 
-    _inspect(config, script, show)
+    inspect_database(config, script, show)
 
 
 def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = False) -> None:
     """Show the head revision(s) of the history."""
     from distill.scripts.describe import heads_entry
 
-    graph = _script(config).graph
+    graph = script_for(config).graph
     for rev in graph.real_heads if resolve_dependencies else graph.heads:
         config.print_stdout(heads_entry(graph, rev, verbose=verbose))
 
@@ -582,7 +490,7 @@ def branches(config: Config, verbose: bool = False) -> None:
     """Show the branch points of the history."""
     from distill.scripts.describe import branches_text
 
-    script = _script(config)
+    script = script_for(config)
     text = branches_text(script.graph, verbose=verbose)
     if text:
         config.print_stdout(text)
@@ -603,7 +511,7 @@ def history(
     """
     from distill.scripts.describe import history_entry
 
-    script = _script(config)
+    script = script_for(config)
     lower, upper = "base", "heads"
     if rev_range is not None:
         if ":" not in rev_range:
@@ -621,7 +529,7 @@ def history(
     if applied:
         from distill.runtime.ledger_view import read_ledger
 
-        _inspect(
+        inspect_database(
             config,
             script,
             lambda found, context: emit(
@@ -630,7 +538,7 @@ def history(
             ),
         )
     elif indicate_current or "current" in (lower, upper):
-        _inspect(config, script, lambda found, context: emit(found))
+        inspect_database(config, script, lambda found, context: emit(found))
     else:
         emit(())
     baseline = script.baseline
@@ -655,14 +563,14 @@ def show(config: Config, rev: str) -> None:
     """Show the revision(s) an identifier names."""
     from distill.scripts.describe import verbose_block
 
-    script = _script(config)
+    script = script_for(config)
     if rev == "current":
 
         def show_current(found: tuple[str, ...], context: MigrationContext) -> None:
             for current_rev in found:
                 config.print_stdout(verbose_block(script.graph, current_rev))
 
-        _inspect(config, script, show_current)
+        inspect_database(config, script, show_current)
         return
     for resolved in script.graph.resolve(rev):
         config.print_stdout(verbose_block(script.graph, resolved))
@@ -670,10 +578,10 @@ def show(config: Config, rev: str) -> None:
 
 def edit(config: Config, rev: str) -> None:
     """Open a revision file in $EDITOR."""
-    script = _script(config)
+    script = script_for(config)
     if rev == "current":
         found: list[str] = []
-        _inspect(config, script, lambda heads, context: found.extend(heads))
+        inspect_database(config, script, lambda heads, context: found.extend(heads))
         revs: Sequence[str] = found
     else:
         revs = script.graph.resolve(rev)
@@ -703,192 +611,4 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it does not exist yet."""
     from distill.runtime.request import CreateVersionTable, RunRequest
 
-    _run_env(config, _script(config), RunRequest(CreateVersionTable(), as_sql=sql))
-
-
-def lint(
-    config: Config,
-    rev_range: str | None = None,
-    all_revisions: bool = False,
-    dialect: str | None = None,
-    fmt: str = "text",
-) -> LintReport:
-    """Check revisions for risky changes and print the findings; return the report.
-
-    By default the revisions pending on the configured database; `rev_range`
-    (`start:end`) or `all_revisions` pick others without connecting.
-    """
-    from distill.lint import lint_history
-    from distill.lint.formats import FORMATS, render
-
-    if fmt not in FORMATS:
-        raise DistillError(f"--format {fmt}: use one of {', '.join(FORMATS)}")
-    if rev_range is not None and all_revisions:
-        raise DistillError("lint takes -r START:END or --all, not both")
-    script = _script(config)
-    revisions, found_dialect, opts = _lint_target(config, script, rev_range, all_revisions)
-    if dialect is not None:
-        from distill.dialects.lint_profile import dialect_named
-
-        found_dialect = dialect_named(dialect)
-    if found_dialect is None:
-        raise DistillError(
-            "lint cannot tell the database: set sqlalchemy.url, or pass --dialect "
-            "postgresql|mysql|mariadb|sqlite"
-        )
-    with _alembic_names():
-        report = lint_history(script, revisions, found_dialect, opts)
-    messages = {rev: script.graph.revisions[rev].doc.strip().split("\n")[0] for rev in revisions}
-    colour = fmt == "text" and _is_terminal(config)
-    config.print_stdout(render(report, fmt, messages, colour))
-    return report
-
-
-def lint_file(
-    config: Config, path: str | os.PathLike[str], dialect: str | None = None
-) -> list[Finding]:
-    """The lint findings of one revision file (as `revision --autogenerate` wrote it)."""
-    from pathlib import Path
-
-    from distill.lint import lint_revision
-
-    script = _script(config)
-    wanted = Path(path).resolve()
-    rev_id = next(
-        (
-            rev
-            for rev, found in script.graph.revisions.items()
-            if Path(found.path).resolve() == wanted
-        ),
-        None,
-    )
-    if rev_id is None:
-        raise DistillError(f"{path} is not a revision file of this project's migration folder")
-    _, found_dialect, opts = _lint_target(config, script, None, True)
-    if dialect is not None or found_dialect is None:
-        from distill.dialects.lint_profile import dialect_named
-
-        found_dialect = dialect_named(dialect or "sqlite")
-    with _alembic_names():
-        return lint_revision(script, rev_id, found_dialect, opts)
-
-
-def _lint_target(
-    config: Config, script: ScriptDirectory, rev_range: str | None, all_revisions: bool
-) -> tuple[list[str], Dialect | None, dict[str, Any]]:
-    """The revisions to lint (run order), the database's dialect and env.py's options."""
-    from distill.runtime.request import Inspect, RunRequest
-
-    seen: dict[str, Any] = {}
-
-    def look(heads: tuple[str, ...], context: MigrationContext) -> None:
-        seen.update(heads=heads, dialect=context.dialect, opts=dict(context.opts))
-
-    graph = script.graph
-    if rev_range is None and not all_revisions:
-        _inspect(config, script, look)
-        steps = graph.upgrade_plan(list(seen["heads"]), "heads")
-        revisions = [step.revision for step in steps if step.revision and step.kind == "upgrade"]
-        return revisions, seen["dialect"], seen["opts"]
-    lower, upper = "base", "heads"
-    if rev_range is not None:
-        if ":" not in rev_range:
-            raise DistillError("lint -r needs a range: START:END, START: or :END")
-        lower, upper = (part.strip() for part in rev_range.split(":", 1))
-        lower, upper = lower or "base", upper or "heads"
-    revisions = list(reversed(graph.walk(upper, lower)))
-    import io
-
-    # env.py runs offline only to tell the dialect and options: its script goes nowhere
-    buffer, config.output_buffer = config.output_buffer, io.StringIO()
-    try:
-        _run_env(config, script, RunRequest(Inspect(look), as_sql=True))
-    except Exception:  # env.py may need what only a deployment has; the dialect can be given
-        seen.clear()
-    finally:
-        config.output_buffer = buffer
-    return revisions, seen.get("dialect"), seen.get("opts", {})
-
-
-def _is_terminal(config: Config) -> bool:
-    """Whether the config's stdout is a terminal (colour on)."""
-    isatty = getattr(config.stdout, "isatty", None)
-    return bool(isatty and isatty())
-
-
-# -- the applied-revision log (runtime/ledger*.py) ------------------------------------------
-
-
-def _ledger(
-    config: Config, allow_edited: bool, refuse_edited: bool = True
-) -> tuple[RevisionObserver, ...]:
-    """The observer keeping the applied-revision log, unless the config says `ledger = false`."""
-    from distill.runtime.ledger_observer import LedgerObserver
-
-    setting = str(config.get_alembic_option("ledger") or "true").strip().lower()
-    if setting not in ("true", "false"):
-        raise DistillError(f"ledger = {setting!r} in the config: write true or false")
-    if setting == "false":
-        return ()
-    return (LedgerObserver(allow_edited=allow_edited, refuse_edited=refuse_edited),)
-
-
-def _read_ledger(config: Config, limit: int | None = None) -> tuple[ScriptDirectory, LedgerView]:
-    """The database's applied-revision log and version rows, compared with the files."""
-    from distill.runtime.ledger_view import read_ledger
-
-    script = _script(config)
-    found: list[LedgerView] = []
-    _inspect(
-        config, script, lambda heads, context: found.append(read_ledger(context, heads, limit))
-    )
-    if not found:
-        raise DistillError("env.py ran no migrations, so the database could not be read")
-    return script, found[0]
-
-
-def verify(config: Config) -> list[ChangedFile]:
-    """Compare the applied revisions' files with the checksums in the log; raise VerifyFailed
-    (exit 1) naming each applied revision whose file was edited or deleted."""
-    from distill.errors import VerifyFailed
-    from distill.runtime.ledger_observer import refusal
-
-    _, view = _read_ledger(config)
-    if not view.has_log:
-        if view.rows:
-            config.print_stdout(
-                f"No {view.log_name} in this database: it was migrated without distill. "
-                "The next distill upgrade, downgrade or stamp adopts it (records the "
-                f"{len(view.applied)} applied revisions with their files as they are then)"
-            )
-        else:
-            config.print_stdout("Nothing applied yet: nothing to verify")
-        return []
-    for finding in view.findings:
-        config.print_stdout(finding.line())
-    blocking = view.blocking
-    if blocking:
-        raise VerifyFailed(refusal(blocking, view.log_name))
-    recorded = len(view.applied) - len(view.findings)
-    config.print_stdout(f"OK: {recorded} applied revision(s) match their files")
-    return list(view.findings)
-
-
-def log(config: Config, limit: int | None = None, fmt: str = "text") -> list[Entry]:
-    """Print the applied-revision log, newest first (`limit` rows; `fmt` text or json)."""
-    from distill.runtime.ledger_view import log_json, log_lines
-
-    if fmt not in ("text", "json"):
-        raise DistillError(f"--format {fmt}: use text or json")
-    if limit is not None and limit < 1:
-        raise DistillError(f"-n {limit}: give a number of rows of at least 1")
-    _, view = _read_ledger(config, limit=limit)
-    entries = list(reversed(view.entries))
-    if fmt == "json":
-        config.print_stdout(log_json(entries))
-    elif not view.has_log:
-        config.print_stdout(f"No {view.log_name} in this database: nothing recorded yet")
-    else:
-        for line in log_lines(entries):
-            config.print_stdout(line)
-    return entries
+    run_env_for(config, script_for(config), RunRequest(CreateVersionTable(), as_sql=sql))
