@@ -64,3 +64,57 @@ class DeployLock:
 
     def release(self) -> None:
         """Give the lock back and close what it opened (also after a failed acquire)."""
+
+
+class SessionDeployLock(DeployLock):
+    """A lock held by a database session of its own, opened in autocommit on first use (so a
+    waiting process never holds a transaction open) and closed on release."""
+
+    available = True
+
+    def __init__(self, connection: sa.Connection, kind: str, name: str) -> None:
+        where = database_label(connection)
+        super().__init__(f"{where} {kind} {name}", f"{where} (lock for {name})")
+        self._engine = connection.engine
+        self._session: sa.Connection | None = None
+        self._held = False
+
+    def session(self) -> sa.Connection:
+        """The lock's own connection, opened and prepared on first use."""
+        if self._session is None:
+            session = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._session = session
+            self.opened(session)
+        return self._session
+
+    def opened(self, session: sa.Connection) -> None:
+        """Prepare a newly opened session (nothing by default)."""
+
+    def take(self, session: sa.Connection) -> bool:
+        """Try the database's lock once, without waiting; True when taken."""
+        raise NotImplementedError
+
+    def give_back(self, session: sa.Connection) -> None:
+        """Release the database's lock (called only while it is held)."""
+        raise NotImplementedError
+
+    def closing(self, session: sa.Connection) -> None:
+        """Undo what opened() set on the session before it is closed (nothing by default)."""
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free, without waiting; True when it is now held."""
+        self._held = self.take(self.session())
+        return self._held
+
+    def release(self) -> None:
+        """Give the lock back and close the session (also after a failed acquire)."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if self._held:
+                self.give_back(session)
+            self.closing(session)
+        finally:
+            self._held = False
+            session.close()

@@ -12,7 +12,7 @@ import hashlib
 
 import sqlalchemy as sa
 
-from distill.dialects.deploy_lock import DeployLock, database_label
+from distill.dialects.deploy_lock import SessionDeployLock
 
 NAME_LIMIT = 64  # characters of a GET_LOCK name
 
@@ -29,38 +29,33 @@ def lock_name(database: str, name: str) -> str:
     return "distill:" + hashlib.sha1(full.encode()).hexdigest()
 
 
-class NamedDeployLock(DeployLock):
+class NamedDeployLock(SessionDeployLock):
     """GET_LOCK(name, 0), polled by the runtime."""
 
-    available = True
-
     def __init__(self, connection: sa.Connection, name: str) -> None:
-        where = database_label(connection)
-        super().__init__(f"{where} named {name}", f"{where} (lock for {name})")
-        self._engine = connection.engine
+        super().__init__(connection, "named", name)
         self._name = name
-        self._lock_name: str | None = None
-        self._session: sa.Connection | None = None
-        self._held = False
+        self._lock_name = name
 
-    def _connection(self) -> tuple[sa.Connection, str]:
-        if self._session is None or self._lock_name is None:
-            session = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            database = session.execute(sa.text("SELECT DATABASE()")).scalar() or ""
-            self._session, self._lock_name = session, lock_name(str(database), self._name)
-        return self._session, self._lock_name
+    def opened(self, session: sa.Connection) -> None:
+        """Name the lock after the session's database (GET_LOCK names are server-wide)."""
+        database = session.execute(sa.text("SELECT DATABASE()")).scalar() or ""
+        self._lock_name = lock_name(str(database), self._name)
 
-    def try_acquire(self) -> bool:
+    def take(self, session: sa.Connection) -> bool:
         """GET_LOCK with no wait: 1 when taken."""
-        session, name = self._connection()
-        got = session.execute(sa.text("SELECT GET_LOCK(:name, 0)"), {"name": name}).scalar()
-        self._held = got == 1
-        return self._held
+        query = sa.text("SELECT GET_LOCK(:name, 0)")
+        return session.execute(query, {"name": self._lock_name}).scalar() == 1
+
+    def give_back(self, session: sa.Connection) -> None:
+        """RELEASE_LOCK."""
+        session.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": self._lock_name})
 
     def holder(self) -> str | None:
         """The connection holding the lock, from IS_USED_LOCK and the process list."""
-        session, name = self._connection()
-        found = session.execute(sa.text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
+        session = self.session()
+        query = sa.text("SELECT IS_USED_LOCK(:name)")
+        found = session.execute(query, {"name": self._lock_name}).scalar()
         if found is None:
             return None
         row = session.execute(_HOLDER, {"id": found}).first()
@@ -70,15 +65,3 @@ class NamedDeployLock(DeployLock):
             f"connection {row.ID} (user {row.USER}, client {row.HOST}, database {row.DB}), "
             f"holding it for {row.TIME} s"
         )
-
-    def release(self) -> None:
-        """RELEASE_LOCK and give the session back."""
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if self._held:
-                session.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": self._lock_name})
-        finally:
-            self._held = False
-            session.close()

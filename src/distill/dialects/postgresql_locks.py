@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from distill.dialects.deploy_lock import DeployLock, database_label, holder_label, utc_text
+from distill.dialects.deploy_lock import SessionDeployLock, holder_label, utc_text
 
 # the first key of distill's two-key advisory locks; the second comes from the lock name
 LOCK_CLASS = zlib.crc32(b"distill deploy lock") & 0x7FFFFFFF
@@ -55,38 +55,35 @@ _RELATION = re.compile(
 )
 
 
-class AdvisoryDeployLock(DeployLock):
+class AdvisoryDeployLock(SessionDeployLock):
     """pg_try_advisory_lock(class, key) held by a session of its own."""
 
-    available = True
-
     def __init__(self, connection: sa.Connection, name: str) -> None:
-        where = database_label(connection)
-        super().__init__(f"{where} advisory {name}", f"{where} (lock for {name})")
-        self._engine = connection.engine
+        super().__init__(connection, "advisory", name)
         self._keys = {"classid": LOCK_CLASS, "objid": zlib.crc32(name.encode()) & 0x7FFFFFFF}
-        self._session: sa.Connection | None = None
-        self._held = False
 
-    def _connection(self) -> sa.Connection:
-        if self._session is None:
-            session = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            label = holder_label()[:APPLICATION_NAME_LIMIT]
-            session.execute(
-                sa.text("SELECT set_config('application_name', :label, false)"), {"label": label}
-            )
-            self._session = session
-        return self._session
+    def opened(self, session: sa.Connection) -> None:
+        """Set application_name, so that a waiting process can tell who holds the lock."""
+        label = holder_label()[:APPLICATION_NAME_LIMIT]
+        query = sa.text("SELECT set_config('application_name', :label, false)")
+        session.execute(query, {"label": label})
 
-    def try_acquire(self) -> bool:
+    def take(self, session: sa.Connection) -> bool:
         """pg_try_advisory_lock: never waits inside the database."""
         query = sa.text("SELECT pg_try_advisory_lock(:classid, :objid)")
-        self._held = bool(self._connection().execute(query, self._keys).scalar())
-        return self._held
+        return bool(session.execute(query, self._keys).scalar())
+
+    def give_back(self, session: sa.Connection) -> None:
+        """pg_advisory_unlock."""
+        session.execute(sa.text("SELECT pg_advisory_unlock(:classid, :objid)"), self._keys)
+
+    def closing(self, session: sa.Connection) -> None:
+        """Give the pooled connection its application_name back."""
+        session.execute(sa.text("RESET application_name"))
 
     def holder(self) -> str | None:
         """The session holding the lock: pid, application_name, client, user, since when."""
-        row = self._connection().execute(_HOLDER, self._keys).first()
+        row = self.session().execute(_HOLDER, self._keys).first()
         if row is None:
             return None
         return (
@@ -94,19 +91,6 @@ class AdvisoryDeployLock(DeployLock):
             f"client {row.client or 'local socket'}, user {row.usename}), "
             f"holding it since {utc_text(row.query_start)}"
         )
-
-    def release(self) -> None:
-        """Unlock, restore application_name, and give the session back."""
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if self._held:
-                session.execute(sa.text("SELECT pg_advisory_unlock(:classid, :objid)"), self._keys)
-            session.execute(sa.text("RESET application_name"))
-        finally:
-            self._held = False
-            session.close()
 
 
 def set_lock_timeout(connection: sa.Connection, seconds: float) -> bool:
