@@ -174,3 +174,19 @@ def test_fleet_check_compares_each_schema_with_the_models(tmp_path: Path, pg_url
     lines = result.stdout.splitlines()
     assert lines[0].startswith("ta") and lines[0].endswith("ok")
     assert "differs" in lines[1] and "remove column t1.extra" in lines[2]
+
+
+def test_fleet_verify_reads_the_log_in_each_schema(tmp_path: Path, pg_url: str) -> None:
+    _execute(pg_url, "CREATE SCHEMA va", "CREATE SCHEMA vb")
+    project = fleet_project(tmp_path, pg_url)
+    assert distill(project, "fleet", "upgrade", "f2", "--schemas", "v?").returncode == 0
+    one = write_targets(project, [f"vb {pg_url}#vb"])
+    assert distill(project, "fleet", "upgrade", "head", "--targets", str(one)).returncode == 0
+    f3 = next((project / "migrations" / "versions").glob("f3*.py"))
+    f3.write_text(f3.read_text().replace('"t3"', '"t3_renamed"', 1))
+    result = distill(project, "fleet", "verify", "--schemas", "v?")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("va") and lines[0].endswith("ok"), lines
+    assert lines[1].startswith("vb") and "edited" in lines[1], lines
+    assert "f3" in lines[2] and "edited since it was applied" in lines[2], lines

@@ -181,3 +181,47 @@ def test_a_hanging_target_is_killed_at_the_timeout(tmp_path: Path) -> None:
     assert entries["hangs"]["outcome"] == "crashed"
     assert entries["hangs"]["error"] == "timed out after 8s and was killed"
     assert entries["tenant00"]["outcome"] == entries["tenant01"]["outcome"] == "ok"
+
+
+def test_fleet_verify_names_the_targets_whose_applied_files_changed(tmp_path: Path) -> None:
+    project = fleet_project(tmp_path)
+    targets = write_targets(project, _tenants(project, 4))
+    assert distill(project, "fleet", "upgrade", "f2", "--targets", str(targets)).returncode == 0
+    # only tenant03 moves on to f3, whose file is then edited
+    one = project / "one.txt"
+    one.write_text(f"tenant03 sqlite:///{project / 'tenant03.db'}\n")
+    assert distill(project, "fleet", "upgrade", "head", "--targets", str(one)).returncode == 0
+    clean = distill(project, "fleet", "verify", "--targets", str(targets))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert clean.stdout.splitlines()[-1].startswith("4 target(s): 4 ok")
+
+    f3 = next((project / "migrations" / "versions").glob("f3*.py"))
+    f3.write_text(f3.read_text().replace('"t3"', '"t3_renamed"', 1))
+    result = distill(project, "fleet", "verify", "--targets", str(targets), "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    by_name = {entry["name"]: entry for entry in document["targets"]}
+    assert by_name["tenant03"]["outcome"] == "edited"
+    assert "f3" in by_name["tenant03"]["verify"][0] and "edited" in by_name["tenant03"]["verify"][0]
+    assert all(by_name[f"tenant0{n}"]["outcome"] == "ok" for n in range(3))
+    assert document["totals"]["edited"] == 1 and document["succeeded"] is False
+
+    text = distill(project, "fleet", "verify", "--targets", str(targets))
+    line = next(line for line in text.stdout.splitlines() if line.startswith("tenant03"))
+    assert "edited: 1 applied revision(s) edited or deleted" in line
+    assert text.stdout.splitlines()[-1].startswith("4 target(s): 3 ok, 1 edited")
+
+
+def test_fleet_verify_on_databases_alembic_migrated_says_they_will_be_adopted(
+    tmp_path: Path,
+) -> None:
+    project = fleet_project(tmp_path)
+    path = project / "plain.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('f1')")
+        connection.execute("CREATE TABLE t1 (id INTEGER PRIMARY KEY)")
+    targets = write_targets(project, [f"plain sqlite:///{path}"])
+    result = distill(project, "fleet", "verify", "--targets", str(targets))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no distill_log: migrated without distill" in result.stdout

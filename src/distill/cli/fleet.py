@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @main.group(name="fleet", context_settings=CONTEXT_SETTINGS)
 def fleet_group() -> None:
-    """Run upgrade, downgrade, current or check on many tenant databases or schemas."""
+    """Run upgrade, downgrade, current, check or verify on many tenant databases or schemas."""
 
 
 def _fleet_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,3 +134,11 @@ def fleet_current_cmd(ctx: click.Context, /, **given: Any) -> None:
 def fleet_check_cmd(ctx: click.Context, /, **given: Any) -> None:
     """Compare the models with every target's database; exit 1 if any differs."""
     _fleet(ctx, "check", None, **given)
+
+
+@fleet_group.command("verify", context_settings=CONTEXT_SETTINGS)
+@_fleet_options
+@click.pass_context
+def fleet_verify_cmd(ctx: click.Context, /, **given: Any) -> None:
+    """Verify every target: exit 1 if any applied revision file was edited or deleted."""
+    _fleet(ctx, "verify", None, **given)

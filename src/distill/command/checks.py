@@ -185,7 +185,9 @@ def _lint_target(
     return revisions, seen.get("dialect"), seen.get("opts", {})
 
 
-def _read_ledger(config: Config, limit: int | None = None) -> tuple[ScriptDirectory, LedgerView]:
+def read_ledger_view(
+    config: Config, limit: int | None = None
+) -> tuple[ScriptDirectory, LedgerView]:
     """The database's applied-revision log and version rows, compared with the files."""
     from distill.runtime.ledger_view import read_ledger
 
@@ -205,7 +207,7 @@ def verify(config: Config) -> list[ChangedFile]:
     from distill.errors import VerifyFailed
     from distill.runtime.ledger_observer import refusal
 
-    _, view = _read_ledger(config)
+    _, view = read_ledger_view(config)
     if not view.has_log:
         if view.rows:
             config.print_stdout(
@@ -234,7 +236,7 @@ def log(config: Config, limit: int | None = None, fmt: str = "text") -> list[Ent
         raise DistillError(f"--format {fmt}: use text or json")
     if limit is not None and limit < 1:
         raise DistillError(f"-n {limit}: give a number of rows of at least 1")
-    _, view = _read_ledger(config, limit=limit)
+    _, view = read_ledger_view(config, limit=limit)
     entries = list(reversed(view.entries))
     if fmt == "json":
         config.print_stdout(log_json(entries))

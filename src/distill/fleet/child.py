@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from distill.config import Config
 
-Action = Literal["upgrade", "downgrade", "current", "check"]
-Outcome = Literal["ok", "failed", "crashed", "not run", "differs"]
+Action = Literal["upgrade", "downgrade", "current", "check", "verify"]
+Outcome = Literal["ok", "failed", "crashed", "not run", "differs", "edited"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,29 @@ def _act(job: Job, config: Config, result: Result) -> None:
             result.details = [line["text"] for line in lines]
             result.error = f"{len(lines)} difference(s) between the models and the database"
             return
+    elif job.action == "verify":
+        _verify(config, result)
+        return
     result.outcome = "ok"
+
+
+def _verify(config: Config, result: Result) -> None:
+    """`verify` on the target: outcome `edited` when applied revision files changed since."""
+    from distill.command.checks import read_ledger_view
+
+    _, view = read_ledger_view(config)
+    result.details = [finding.line() for finding in view.findings]
+    if not view.has_log and view.rows:
+        result.details = [
+            f"no {view.log_name}: migrated without distill; the next distill upgrade, "
+            "downgrade or stamp adopts it"
+        ]
+    blocking = view.blocking
+    if blocking:
+        result.outcome = "edited"
+        result.error = f"{len(blocking)} applied revision(s) edited or deleted since they ran"
+    else:
+        result.outcome = "ok"
 
 
 def target_config(job: Job) -> Config:

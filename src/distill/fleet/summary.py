@@ -11,6 +11,8 @@ from typing import Any
 from distill.fleet.child import Result
 from distill.fleet.targets import Target, without_password
 
+_OUTCOMES = ("ok", "failed", "crashed", "differs", "edited", "not run")
+
 
 @dataclass(frozen=True)
 class Report:
@@ -52,7 +54,7 @@ def render_text(report: Report, targets: Sequence[Target]) -> str:
     lines: list[str] = []
     width = max((len(result.target.name) for result in report.results), default=4)
     for result in report.results:
-        if report.action == "current":
+        if report.action in ("current", "verify"):
             middle = f"{_rows(result.after):<14} {report.state(result)}"
         else:
             middle = f"{_rows(result.before)} -> {_rows(result.after)}"
@@ -65,7 +67,7 @@ def render_text(report: Report, targets: Sequence[Target]) -> str:
     if report.action == "current":
         lines.extend(_split(report))
     counts = report.counts()
-    parts = [f"{counts[name]} {name}" for name in ("ok", "failed", "crashed", "differs", "not run")]
+    parts = [f"{counts[name]} {name}" for name in _OUTCOMES]
     shown = ", ".join(part for part in parts if not part.startswith("0 ")) or "nothing run"
     lines.append(f"{len(report.results)} target(s): {shown} in {report.seconds:.1f}s")
     return without_password("\n".join(lines), list(targets))
@@ -100,9 +102,6 @@ def render_json(report: Report, targets: Sequence[Target]) -> str:
     return without_password(json.dumps(document, indent=2), list(targets))
 
 
-_OUTCOMES = ("ok", "failed", "crashed", "differs", "not run")
-
-
 def _entry(report: Report, result: Result) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": result.target.name,
@@ -115,8 +114,8 @@ def _entry(report: Report, result: Result) -> dict[str, Any]:
         "reached": result.reached,
         "error": result.error,
     }
-    if report.action == "current":
+    if report.action in ("current", "verify"):
         entry["state"] = report.state(result)
     if result.details:
-        entry["differences"] = result.details
+        entry["verify" if report.action == "verify" else "differences"] = result.details
     return entry
