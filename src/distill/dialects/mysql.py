@@ -33,6 +33,8 @@ from distill.dialects.ddl import (
 )
 from distill.dialects.deploy_lock import DeployLock
 from distill.dialects.mysql_locks import NamedDeployLock
+from distill.dialects.mysql_objects import mysql_objects
+from distill.dialects.raw_objects import RawObject, view_objects
 from distill.errors import DistillError
 
 
@@ -171,6 +173,11 @@ class MySQLImpl(DialectImpl):
     def view_statement(cls, name: str, definition: str) -> str:
         """SHOW CREATE's statement without the DEFINER, which names this server's user."""
         return re.sub(r"\s+DEFINER=\S+", "", definition.strip().rstrip(";"), count=1)
+
+    @classmethod
+    def raw_objects(cls, connection: sa.Connection) -> list[RawObject]:
+        """Views, and sequences, routines and triggers (mysql_objects.py)."""
+        return mysql_objects(connection, view_objects(connection, cls.view_statement, "`"))
 
     def __init__(
         self,

@@ -26,6 +26,8 @@ from distill.dialects.base import DialectImpl
 from distill.dialects.ddl import ColumnRename, alter_table, format_column
 from distill.dialects.deploy_lock import DeployLock
 from distill.dialects.postgresql_locks import AdvisoryDeployLock, lock_contention, set_lock_timeout
+from distill.dialects.postgresql_objects import postgresql_objects
+from distill.dialects.raw_objects import RawObject
 
 
 class IgnoringError(ExecutableDDLElement):
@@ -87,6 +89,11 @@ class PostgreSQLImpl(DialectImpl):
     supports_constraint_if_exists = True
     supports_exclude_constraints = True
     constraint_names_per_schema = True
+
+    @classmethod
+    def raw_objects(cls, connection: sa.Connection) -> list[RawObject]:
+        """Views, and sequences, functions, procedures and triggers (postgresql_objects.py)."""
+        return postgresql_objects(connection, super().raw_objects(connection))
 
     @classmethod
     def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from distill.dialects.deploy_lock import DeployLock, database_label
+from distill.dialects.raw_objects import RawObject, view_objects
 from distill.errors import DistillError
 
 
@@ -54,6 +55,12 @@ class RunHooks:
     def view_statement(cls, name: str, definition: str) -> str:
         """The CREATE VIEW that rebuilds a view from what reflection returns as its definition."""
         return f"CREATE VIEW {name} AS {definition.strip().rstrip(';')}"
+
+    @classmethod
+    def raw_objects(cls, connection: sa.Connection) -> list[RawObject]:
+        """The objects of the default schema that only raw SQL makes (raw_objects.py); this
+        default knows views, a dialect with triggers, functions or sequences adds them."""
+        return view_objects(connection, cls.view_statement)
 
     @classmethod
     def url_for_schema(cls, url: sa.URL, schema: str) -> sa.URL:

@@ -46,6 +46,7 @@ def squash(
     from distill.scripts.writer import new_rev_id, slugify
     from distill.squash.build import check_baseline, history_schema
     from distill.squash.data import data_statements
+    from distill.squash.raw_objects import notes_for, with_raw_objects
     from distill.testing.runner import HistoryRunner, ScratchDatabase
 
     script = command.script_directory(config)
@@ -74,16 +75,8 @@ def squash(
             for s in statements
         )
         upgrade, downgrade, imports = history.bodies
-        if history.views:
-            notes += tuple(
-                f"view {name}: made by raw SQL, carried over as op.execute; review it"
-                for name in history.views
-            )
-            upgrade += "\n    # views the replaced revisions made with raw SQL: review them\n    "
-            upgrade += "\n    ".join(f"op.execute({sql!r})" for sql in history.views.values())
-            header, _, rest = downgrade.partition("\n")
-            drops = "".join(f"    op.execute({f'DROP VIEW {name}'!r})\n" for name in history.views)
-            downgrade = f"{header}\n{drops}{rest}"
+        notes += notes_for(history.raw_objects)
+        upgrade, downgrade = with_raw_objects(upgrade, downgrade, history.raw_objects)
         if carried:
             lines = [statement.render() for statement in carried]
             upgrade += "\n    # constant rows the replaced revisions inserted\n    "
@@ -100,7 +93,7 @@ def squash(
             staged = Path(staging, f"{baseline_id}_baseline.py")
             staged.write_text(text, encoding="utf-8")
             differences = check_baseline(
-                runner, read_baseline_file(staged), history.snapshot, list(history.views)
+                runner, read_baseline_file(staged), history.snapshot, history.raw_objects
             )
             if differences:
                 shown = "; ".join(differences[:5])

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
+from distill.dialects.raw_objects import RawObject
 from distill.graph import Step
 from distill.scripts.baseline import Baseline
+from distill.squash.raw_objects import raw_differences, raw_objects_at, read_raw_objects
 from distill.testing.checks import require_empty
 from distill.testing.runner import HistoryRunner
 from distill.testing.schema import SchemaSnapshot, difference
@@ -26,8 +26,9 @@ class HistorySchema:
     snapshot: SchemaSnapshot
     bodies: tuple[str, str, str]
     columns: dict[str, set[str]]
-    views: dict[str, str]
-    """Each view's CREATE VIEW statement (raw SQL made them: the renderer has no op)."""
+    raw_objects: list[RawObject]
+    """Views, triggers, functions, procedures, sequences: raw SQL made them, the renderer
+    has no op for them (squash/raw_objects.py)."""
 
 
 def history_schema(runner: HistoryRunner, tip: str) -> HistorySchema:
@@ -46,37 +47,18 @@ def history_schema(runner: HistoryRunner, tip: str) -> HistorySchema:
         rendered.append(render_creation(context, database))
         for (_, name), table in database.tables.items():
             columns[name] = {column.name for column in table.columns}
-        views.update(view_statements(context.connection))
+        raw.extend(read_raw_objects(context.connection))
 
-    views: dict[str, str] = {}
+    raw: list[RawObject] = []
     runner.inspect(render)
-    return HistorySchema(runner.snapshot(), rendered[0], columns, views)
-
-
-def view_statements(connection: sa.Connection) -> dict[str, str]:
-    """The CREATE VIEW statement of each view of the default schema."""
-    from distill.dialects import impl_class_for
-
-    inspector = sa.inspect(connection)
-    hooks = impl_class_for(connection.dialect)
-    return {
-        name: hooks.view_statement(name, str(inspector.get_view_definition(name)))
-        for name in sorted(inspector.get_view_names())
-    }
-
-
-def view_names(runner: HistoryRunner) -> set[str]:
-    """The views of the scratch database."""
-    engine = sa.create_engine(runner.url, poolclass=sa.NullPool)
-    try:
-        with engine.connect() as connection:
-            return set(sa.inspect(connection).get_view_names())
-    finally:
-        engine.dispose()
+    return HistorySchema(runner.snapshot(), rendered[0], columns, raw)
 
 
 def check_baseline(
-    runner: HistoryRunner, baseline: Baseline, history: SchemaSnapshot, views: Sequence[str] = ()
+    runner: HistoryRunner,
+    baseline: Baseline,
+    history: SchemaSnapshot,
+    raw: Sequence[RawObject] = (),
 ) -> list[str]:
     """Drop the history's schema with the baseline's downgrade, build it again with its
     upgrade, and return how the result differs from the history's (empty: equal)."""
@@ -84,10 +66,10 @@ def check_baseline(
     tip = baseline.tip
     runner.run([Step("downgrade", baseline.revision, (tip,), ())])
     left = runner.snapshot()
-    if not left.is_empty or view_names(runner):
-        names = sorted([*left.tables, *view_names(runner)])
+    left_raw = raw_objects_at(runner.url)
+    if not left.is_empty or left_raw:
+        names = [*sorted(left.tables), *sorted(left.enums), *(obj.label for obj in left_raw)]
         return [f"left after the baseline's downgrade: {name}" for name in names]
     runner.run([Step("upgrade", baseline.revision, (), (tip,))])
     found = difference(history, runner.snapshot())
-    missing = sorted(set(views) - view_names(runner))
-    return [*found, *(f"- view {name}" for name in missing)]
+    return [*found, *raw_differences(raw, raw_objects_at(runner.url))]

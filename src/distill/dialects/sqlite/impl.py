@@ -21,8 +21,10 @@ from distill.dialects.alteration import ColumnAlteration, alteration_where
 from distill.dialects.base import DialectImpl, Sink, constraint_where
 from distill.dialects.ddl import sorted_constraints
 from distill.dialects.deploy_lock import DeployLock
+from distill.dialects.raw_objects import RawObject
 from distill.dialects.run_hooks import DDLTransactions
 from distill.dialects.sqlite.deploy_lock import deploy_lock as sqlite_deploy_lock
+from distill.dialects.sqlite.raw_objects import sqlite_objects
 from distill.dialects.sqlite.transactions import sqlite_ddl_transactions
 from distill.errors import DistillError
 
@@ -70,6 +72,11 @@ class SQLiteImpl(DialectImpl):
     def view_statement(cls, name: str, definition: str) -> str:
         """SQLite keeps a view's whole CREATE VIEW statement: it is the definition."""
         return definition.strip().rstrip(";")
+
+    @classmethod
+    def raw_objects(cls, connection: sa.Connection) -> list[RawObject]:
+        """Views and triggers, as sqlite_master keeps them (raw_objects.py)."""
+        return sqlite_objects(connection)
 
     @classmethod
     def ddl_transactions(cls, connection: sa.Connection) -> DDLTransactions:

@@ -1,0 +1,117 @@
+"""PostgreSQL's objects that only raw SQL makes, read from its catalogs (raw_objects.py).
+
+Standalone sequences (not a SERIAL's or an identity column's, which the column brings
+back), materialized views, functions and procedures of the current schema that no
+extension owns (`pg_get_functiondef`, with the schema qualifier it always writes taken
+out so that the statement creates the function wherever it runs), and user triggers
+(`pg_get_triggerdef`). Each list is in creation order (oid).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from distill.dialects.own_objects import is_own_object
+from distill.dialects.raw_objects import RawObject
+
+_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+
+_SEQUENCES = f"""
+SELECT quote_ident(c.relname), format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin,
+       s.seqmax, s.seqstart, s.seqcache, s.seqcycle
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+WHERE c.relnamespace = {_SCHEMA}
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_depend d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
+ORDER BY c.oid
+"""
+
+_MATERIALIZED_VIEWS = f"""
+SELECT quote_ident(c.relname), pg_get_viewdef(c.oid)
+FROM pg_class c
+WHERE c.relkind = 'm' AND c.relnamespace = {_SCHEMA}
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_depend d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY c.oid
+"""
+
+_ROUTINES = f"""
+SELECT quote_ident(p.proname), p.prokind, pg_get_function_identity_arguments(p.oid),
+       pg_get_functiondef(p.oid), quote_ident(current_schema())
+FROM pg_proc p
+WHERE p.pronamespace = {_SCHEMA} AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_depend d
+    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY p.oid
+"""
+
+_TRIGGERS = f"""
+SELECT quote_ident(t.tgname), quote_ident(c.relname), pg_get_triggerdef(t.oid)
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal AND c.relnamespace = {_SCHEMA}
+ORDER BY t.oid
+"""
+
+
+def postgresql_objects(connection: sa.Connection, views: list[RawObject]) -> list[RawObject]:
+    """Sequences, functions and procedures, `views` and materialized views, then triggers."""
+    return [
+        *_sequences(connection),
+        *_routines(connection),
+        *views,
+        *_materialized_views(connection),
+        *_triggers(connection),
+    ]
+
+
+def _rows(connection: sa.Connection, query: str) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in connection.exec_driver_sql(query)]
+
+
+def _sequences(connection: sa.Connection) -> list[RawObject]:
+    found = []
+    for name, type_, step, low, high, start, cache, cycle in _rows(connection, _SEQUENCES):
+        if is_own_object(str(name)):
+            continue
+        create = (
+            f"CREATE SEQUENCE {name} AS {type_} INCREMENT BY {step} MINVALUE {low} "
+            f"MAXVALUE {high} START WITH {start} CACHE {cache}{'' if cycle else ' NO'} CYCLE"
+        )
+        found.append(RawObject("sequence", str(name), create, f"DROP SEQUENCE {name}"))
+    return found
+
+
+def _materialized_views(connection: sa.Connection) -> list[RawObject]:
+    return [
+        RawObject(
+            "materialized view",
+            str(name),
+            f"CREATE MATERIALIZED VIEW {name} AS {str(definition).strip().rstrip(';')}",
+            f"DROP MATERIALIZED VIEW {name}",
+        )
+        for name, definition in _rows(connection, _MATERIALIZED_VIEWS)
+    ]
+
+
+def _routines(connection: sa.Connection) -> list[RawObject]:
+    found = []
+    for name, kind, arguments, definition, schema in _rows(connection, _ROUTINES):
+        what = "procedure" if kind == "p" else "function"
+        head, _, body = str(definition).strip().partition("\n")
+        head = head.replace(f" {what.upper()} {schema}.", f" {what.upper()} ", 1)
+        signature = f"{name}({arguments})"
+        create = f"{head}\n{body}".strip()
+        found.append(RawObject(what, signature, create, f"DROP {what.upper()} {signature}"))
+    return found
+
+
+def _triggers(connection: sa.Connection) -> list[RawObject]:
+    return [
+        RawObject(
+            "trigger", f"{name} on {table}", str(definition), f"DROP TRIGGER {name} ON {table}"
+        )
+        for name, table, definition in _rows(connection, _TRIGGERS)
+    ]
