@@ -24,7 +24,7 @@ WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY CREATED, ROUTINE_NAME
 """
 
 _TRIGGERS = """
-SELECT TRIGGER_NAME FROM information_schema.TRIGGERS
+SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS
 WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY CREATED, EVENT_OBJECT_TABLE, ACTION_ORDER
 """
 
@@ -37,7 +37,11 @@ def mysql_objects(connection: sa.Connection, views: list[RawObject]) -> list[Raw
         for name, kind in _rows(connection, _ROUTINES)
     ]
     found += views
-    found += [_shown(connection, "trigger", str(name)) for (name,) in _rows(connection, _TRIGGERS)]
+    found += [
+        _shown(connection, "trigger", str(name))
+        for name, table in _rows(connection, _TRIGGERS)
+        if not is_own_object(str(table))
+    ]
     return [raw for raw in found if raw.create and not is_own_object(raw.name)]
 
 

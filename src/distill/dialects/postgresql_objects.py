@@ -4,10 +4,13 @@ Standalone sequences (not a SERIAL's or an identity column's, which the column b
 back), materialized views, functions and procedures of the current schema that no
 extension owns (`pg_get_functiondef`, with the schema qualifier it always writes taken
 out so that the statement creates the function wherever it runs), and user triggers
-(`pg_get_triggerdef`). Each list is in creation order (oid).
+(`pg_get_triggerdef`, its schema qualifiers taken out too). Each list is in creation
+order (oid).
 """
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 
@@ -49,7 +52,8 @@ ORDER BY p.oid
 """
 
 _TRIGGERS = f"""
-SELECT quote_ident(t.tgname), quote_ident(c.relname), pg_get_triggerdef(t.oid)
+SELECT quote_ident(t.tgname), quote_ident(c.relname), pg_get_triggerdef(t.oid),
+       quote_ident(current_schema())
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 WHERE NOT t.tgisinternal AND c.relnamespace = {_SCHEMA}
 ORDER BY t.oid
@@ -93,12 +97,15 @@ def _materialized_views(connection: sa.Connection) -> list[RawObject]:
             f"DROP MATERIALIZED VIEW {name}",
         )
         for name, definition in _rows(connection, _MATERIALIZED_VIEWS)
+        if not is_own_object(str(name))
     ]
 
 
 def _routines(connection: sa.Connection) -> list[RawObject]:
     found = []
     for name, kind, arguments, definition, schema in _rows(connection, _ROUTINES):
+        if is_own_object(str(name)):
+            continue
         what = "procedure" if kind == "p" else "function"
         head, _, body = str(definition).strip().partition("\n")
         head = head.replace(f" {what.upper()} {schema}.", f" {what.upper()} ", 1)
@@ -109,9 +116,13 @@ def _routines(connection: sa.Connection) -> list[RawObject]:
 
 
 def _triggers(connection: sa.Connection) -> list[RawObject]:
-    return [
-        RawObject(
-            "trigger", f"{name} on {table}", str(definition), f"DROP TRIGGER {name} ON {table}"
-        )
-        for name, table, definition in _rows(connection, _TRIGGERS)
-    ]
+    found = []
+    for name, table, definition, schema in _rows(connection, _TRIGGERS):
+        if is_own_object(str(name)) or is_own_object(str(table)):
+            continue
+        # pg_get_triggerdef always names the schema of the trigger's table (and of a
+        # constraint trigger's FROM table): the statement goes where the baseline runs
+        create = re.sub(rf" (ON|FROM) {re.escape(str(schema))}\.", r" \1 ", str(definition))
+        drop = f"DROP TRIGGER {name} ON {table}"
+        found.append(RawObject("trigger", f"{name} on {table}", create, drop))
+    return found

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from distill.dialects.raw_objects import RawObject
 from distill.graph import Step
 from distill.scripts.baseline import Baseline
-from distill.squash.raw_objects import raw_differences, raw_objects_at, read_raw_objects
+from distill.squash.raw_objects import (
+    keep_sequence_defaults,
+    raw_differences,
+    raw_objects_at,
+    read_raw_objects,
+)
 from distill.testing.checks import require_empty
 from distill.testing.runner import HistoryRunner
 from distill.testing.schema import SchemaSnapshot, difference
@@ -44,10 +49,10 @@ def history_schema(runner: HistoryRunner, tip: str) -> HistorySchema:
     def render(heads: tuple[str, ...], context: MigrationContext) -> None:
         version = (context.version_table_schema or "__none__", context.version_table)
         database = reflect_database(context.connection, [None], version_table=version)
-        rendered.append(render_creation(context, database))
+        raw.extend(read_raw_objects(context.connection))
+        rendered.append(render_creation(context, keep_sequence_defaults(database, raw)))
         for (_, name), table in database.tables.items():
             columns[name] = {column.name for column in table.columns}
-        raw.extend(read_raw_objects(context.connection))
 
     raw: list[RawObject] = []
     runner.inspect(render)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import sqlalchemy as sa
 
+from distill.autogenerate.reflect import ReflectedDatabase
 from distill.dialects.raw_objects import RawObject
 
 # what sqlalchemy's text() reads as a bind parameter
@@ -36,6 +38,34 @@ def raw_objects_at(url: str) -> list[RawObject]:
             return read_raw_objects(connection)
     finally:
         engine.dispose()
+
+
+def keep_sequence_defaults(
+    database: ReflectedDatabase, objects: Sequence[RawObject]
+) -> ReflectedDatabase:
+    """`database` with each column whose default takes the next value of a carried-over
+    sequence marked not autoincrement: the renderer keeps its default as it is instead of
+    making the column SERIAL (a new sequence of its own)."""
+    names = [raw.name.strip('"') for raw in objects if raw.kind == "sequence"]
+    if not names:
+        return database
+    pattern = re.compile(
+        r"nextval\(\s*'(?:[^'.]+\.)?\"?(" + "|".join(map(re.escape, names)) + r")\"?'",
+        re.IGNORECASE,
+    )
+    tables = {
+        key: replace(
+            table,
+            columns=tuple(
+                replace(column, autoincrement=False)
+                if column.default and pattern.search(column.default)
+                else column
+                for column in table.columns
+            ),
+        )
+        for key, table in database.tables.items()
+    }
+    return replace(database, tables=tables)
 
 
 def creation_order(objects: Sequence[RawObject]) -> list[RawObject]:

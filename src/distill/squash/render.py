@@ -22,8 +22,9 @@ def baseline_text(
     tip = replaces[-1]
     noted = "".join(f"\n  - {note}" for note in notes)
     note_block = (
-        "\nData statements in the replaced revisions (review them; the baseline builds the"
-        f" schema only):{noted}\n"
+        "\nData statements and raw SQL of the replaced revisions (review them: the baseline"
+        " builds the schema, and carries over only constant inserts and the objects raw SQL"
+        f" made, as listed):{noted}\n"
         if notes
         else ""
     )

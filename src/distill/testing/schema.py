@@ -2,7 +2,7 @@
 
 `distill test` takes a snapshot before a revision's upgrade and after its downgrade;
 the two must be equal. Each object becomes one readable line (a column with its type,
-nullability and default; an index with its columns; a constraint; an enum's labels), so
+nullability, default and comment; an index with its columns; a constraint; an enum's labels), so
 a difference reads as the objects one side has and the other has not.
 """
 
@@ -64,7 +64,8 @@ def _table_lines(table: ReflectedTable, dialect: sa.Dialect) -> Iterable[str]:
     for column in table.columns:
         null = "NULL" if column.nullable else "NOT NULL"
         default = f" DEFAULT {column.default}" if column.default is not None else ""
-        yield f"column {column.name} {_type_text(column.type, dialect)} {null}{default}"
+        comment = f" COMMENT {column.comment!r}" if column.comment else ""
+        yield f"column {column.name} {_type_text(column.type, dialect)} {null}{default}{comment}"
     if table.primary_key.columns:
         yield f"primary key ({', '.join(table.primary_key.columns)})"
     for index in table.indexes:

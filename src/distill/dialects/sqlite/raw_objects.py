@@ -9,7 +9,7 @@ from distill.dialects.own_objects import is_own_object
 from distill.dialects.raw_objects import RawObject, quoted
 
 _OBJECTS = """
-SELECT type, name, sql FROM sqlite_master
+SELECT type, name, tbl_name, sql FROM sqlite_master
 WHERE type IN ('view', 'trigger') AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY rowid
 """
@@ -25,7 +25,7 @@ def sqlite_objects(connection: sa.Connection) -> list[RawObject]:
             str(sql).strip().rstrip(";"),
             f"DROP {str(kind).upper()} {quoted(str(name))}",
         )
-        for kind, name, sql in rows
-        if not is_own_object(str(name))
+        for kind, name, table, sql in rows
+        if not is_own_object(str(name)) and not is_own_object(str(table))
     ]
     return sorted(found, key=lambda found: found.kind == "trigger")
