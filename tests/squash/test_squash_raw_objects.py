@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support.cli_project import distill, new_project, write_revision
+from support.cli_project import assert_one_line_failure, distill, new_project, write_revision
 
 from distill.dialects.raw_objects import RawObject
 from distill.squash.raw_objects import creation_order, raw_differences, raw_objects_at
@@ -77,15 +77,22 @@ SEQUENCES = {
         [
             'op.execute("CREATE SEQUENCE invoice_number START 1000 INCREMENT 5")',
             'op.execute(sa.schema.CreateSequence(sa.Sequence("ticket_seq", start=10)))',
+            'op.execute("CREATE FUNCTION ticket_code() RETURNS text LANGUAGE sql '
+            "AS $$ SELECT 'T-' || nextval('ticket_seq') $$\")",
             'op.create_table("ticket", sa.Column("id", sa.Integer, primary_key=True, '
             "server_default=sa.text(\"nextval('ticket_seq')\")), "
-            'sa.Column("title", sa.String(50), server_default=sa.text("\'untitled\'")))',
+            'sa.Column("title", sa.String(50), server_default=sa.text("\'untitled\'")), '
+            'sa.Column("code", sa.Text, server_default=sa.text("ticket_code()")))',
             'op.execute("CREATE MATERIALIZED VIEW account_count AS SELECT count(*) AS n '
             'FROM account")',
+            'op.create_table("invoice", sa.Column("id", sa.Integer, sa.Sequence("invoice_ids"), '
+            "primary_key=True))",
         ],
         [
+            'op.drop_table("invoice")',
             'op.execute("DROP MATERIALIZED VIEW account_count")',
             'op.drop_table("ticket")',
+            'op.execute("DROP FUNCTION ticket_code()")',
             'op.execute("DROP SEQUENCE ticket_seq")',
             'op.execute("DROP SEQUENCE invoice_number")',
         ],
@@ -184,7 +191,9 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
         "postgresql": [
             "sequence invoice_number",
             "sequence ticket_seq",
+            "sequence invoice_ids",
             "function log_account()",
+            "function ticket_code()",
             "procedure touch_accounts()",
             "view a_top",
             "view b_names",
@@ -232,8 +241,8 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
         quoted = "'invoice_number'" if backend == "postgresql" else "invoice_number"
         assert _sql(fresh, f"SELECT nextval({quoted})") == [(1000,)]
     if backend == "postgresql":
-        assert _sql(fresh, "INSERT INTO ticket DEFAULT VALUES RETURNING id, title") == [
-            (10, "untitled")
+        assert _sql(fresh, "INSERT INTO ticket DEFAULT VALUES RETURNING id, title, code") == [
+            (10, "untitled", "T-11")
         ]
         assert _sql(
             fresh, "REFRESH MATERIALIZED VIEW account_count", "SELECT n FROM account_count"
@@ -277,3 +286,28 @@ def test_raw_differences_name_what_is_missing_added_or_changed() -> None:
         "+ function f()",
         "~ view v (its definition differs)",
     ]
+
+
+def test_a_baseline_that_cannot_rebuild_the_history_fails_with_one_line(
+    tmp_path: Path, pg_url: str, new_database: Callable[[str], str]
+) -> None:
+    # a SQL function that reads a table, called by another table's default: the baseline
+    # must create it before the tables, where its body cannot be checked yet
+    project = new_project(tmp_path, pg_url)
+    body = "\n    ".join(
+        [
+            'op.create_table("account", sa.Column("id", sa.Integer, primary_key=True))',
+            _execute(
+                "CREATE FUNCTION account_total() RETURNS bigint LANGUAGE sql "
+                "AS $$ SELECT count(*) FROM account $$"
+            ),
+            'op.create_table("report", sa.Column("id", sa.Integer, primary_key=True), '
+            'sa.Column("total", sa.BigInteger, server_default=sa.text("account_total()")))',
+        ]
+    )
+    write_revision(project, "r1", None, body)
+    failed = distill(project, "squash", "r1", "--url", new_database("postgresql"))
+    line = assert_one_line_failure(failed, "does not rebuild the schema of r1")
+    assert "its upgrade failed" in line and 'relation "account" does not exist' in line
+    assert "nothing was written" in line
+    assert not list((project / "migrations").glob("baseline/*.py"))

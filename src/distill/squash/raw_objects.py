@@ -2,10 +2,10 @@
 
 The renderer has no op for views, triggers, functions, procedures or standalone
 sequences: each dialect reads their CREATE statements back (`RunHooks.raw_objects`,
-dialects/raw_objects.py) and the baseline runs them as `op.execute`: sequences before
-the tables (a column default may call one), the rest after them, each after the objects
-it names, triggers last; its downgrade drops them in the reverse order. The rebuild
-check compares them by name and by statement.
+dialects/raw_objects.py) and the baseline runs them as `op.execute`: sequences, and the
+functions a column default or a check calls, before the tables, the rest after them,
+each after the objects it names, triggers last; its downgrade drops them in the reverse
+order. The rebuild check compares them by name and by statement.
 """
 
 from __future__ import annotations
@@ -98,12 +98,15 @@ def with_raw_objects(upgrade: str, downgrade: str, objects: Sequence[RawObject])
     if not objects:
         return upgrade, downgrade
     ordered = creation_order(objects)
-    before = [raw for raw in ordered if raw.kind == "sequence"]
-    after = [raw for raw in ordered if raw.kind != "sequence"]
+    before = [raw for raw in ordered if raw.kind == "sequence" or _called(raw, upgrade)]
+    after = [raw for raw in ordered if raw not in before]
     header, _, rest = upgrade.partition("\n")
     if before:
         lines = "".join(f"    {_execute(raw.create)}\n" for raw in before)
-        note = "    # sequences the replaced revisions made with raw SQL: review them\n"
+        note = (
+            "    # sequences (and functions the tables call) the replaced revisions made with"
+            " raw SQL: review them\n"
+        )
         upgrade = f"{header}\n{note}{lines}{rest}"
     if after:
         upgrade += (
@@ -119,6 +122,15 @@ def with_raw_objects(upgrade: str, downgrade: str, objects: Sequence[RawObject])
         sequence_drops = "".join(f"\n    {_execute(raw.drop)}" for raw in reversed(before))
         downgrade = f"{body}{sequence_drops}\n{footer}" if footer else body + sequence_drops
     return upgrade, downgrade
+
+
+def _called(raw: RawObject, tables: str) -> bool:
+    """True for a function that the rendered tables call (in a default or a check): it
+    must exist before them."""
+    if raw.kind != "function":
+        return False
+    name = raw.name.split("(", 1)[0].strip('"`')
+    return re.search(rf"(?<![\w$.]){re.escape(name)}\s*\(", tables) is not None
 
 
 def _execute(sql: str) -> str:
