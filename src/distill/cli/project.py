@@ -200,5 +200,7 @@ def squash_cmd(
         )
         for note in done.notes:
             click.echo(f"  data statement: {note}")
+        for warning in done.warnings:
+            click.echo(f"  warning: {warning}")
 
     invoke(ctx, run)

@@ -32,6 +32,9 @@ class Squashed:
     path: Path
     baseline: Baseline
     notes: tuple[str, ...]
+    """The data statements of the replaced revisions."""
+    warnings: tuple[str, ...] = ()
+    """The objects raw SQL made, carried over as op.execute: review them."""
 
 
 def squash(
@@ -75,7 +78,7 @@ def squash(
             for s in statements
         )
         upgrade, downgrade, imports = history.bodies
-        notes += notes_for(history.raw_objects)
+        warnings = notes_for(history.raw_objects)
         upgrade, downgrade = with_raw_objects(upgrade, downgrade, history.raw_objects)
         if carried:
             lines = [statement.render() for statement in carried]
@@ -87,7 +90,7 @@ def squash(
             replaces,
             (upgrade, downgrade, imports),
             _op_module(script.env_py_location),
-            notes,
+            notes + warnings,
         )
         with tempfile.TemporaryDirectory(prefix="distill-squash-") as staging:
             staged = Path(staging, f"{baseline_id}_baseline.py")
@@ -107,7 +110,7 @@ def squash(
             path.write_text(text, encoding="utf-8")
     finally:
         scratch.close()
-    return Squashed(path, Baseline(baseline_id, tuple(replaces), str(path)), notes)
+    return Squashed(path, Baseline(baseline_id, tuple(replaces), str(path)), notes, warnings)
 
 
 def _op_module(env_py: str) -> str:
