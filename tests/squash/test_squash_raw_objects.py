@@ -86,7 +86,7 @@ SEQUENCES = {
             'op.execute("CREATE MATERIALIZED VIEW account_count AS SELECT count(*) AS n '
             'FROM account")',
             'op.create_table("invoice", sa.Column("id", sa.Integer, sa.Sequence("invoice_ids"), '
-            "primary_key=True))",
+            'primary_key=True), sa.Column("n", sa.BigInteger, sa.Identity(start=5)))',
         ],
         [
             'op.drop_table("invoice")',
