@@ -87,9 +87,12 @@ SEQUENCES = {
             'FROM account")',
             'op.create_table("invoice", sa.Column("id", sa.Integer, sa.Sequence("invoice_ids"), '
             'primary_key=True), sa.Column("n", sa.BigInteger, sa.Identity(start=5)))',
+            'op.create_table("old_name", sa.Column("id", sa.Integer, primary_key=True))',
+            'op.rename_table("old_name", "renamed")',
         ],
         [
             'op.drop_table("invoice")',
+            'op.drop_table("renamed")',
             'op.execute("DROP MATERIALIZED VIEW account_count")',
             'op.drop_table("ticket")',
             'op.execute("DROP FUNCTION ticket_code()")',
@@ -192,6 +195,8 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
             "sequence invoice_number",
             "sequence ticket_seq",
             "sequence invoice_ids",
+            "sequence old_name_id_seq",
+            "sequence owner old_name_id_seq",
             "function log_account()",
             "function ticket_code()",
             "procedure touch_accounts()",
@@ -241,6 +246,8 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
         quoted = "'invoice_number'" if backend == "postgresql" else "invoice_number"
         assert _sql(fresh, f"SELECT nextval({quoted})") == [(1000,)]
     if backend == "postgresql":
+        # a renamed table's SERIAL keeps its sequence, and the sequence goes with the table
+        assert _sql(fresh, "INSERT INTO renamed DEFAULT VALUES RETURNING id") == [(1,)]
         assert _sql(fresh, "INSERT INTO ticket DEFAULT VALUES RETURNING id, title, code") == [
             (10, "untitled", "T-11")
         ]

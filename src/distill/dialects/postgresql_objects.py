@@ -1,11 +1,12 @@
 """PostgreSQL's objects that only raw SQL makes, read from its catalogs (raw_objects.py).
 
-Standalone sequences (not a SERIAL's or an identity column's, which the column brings
-back), materialized views, functions and procedures of the current schema that no
-extension owns (`pg_get_functiondef`, with the schema qualifier it always writes taken
-out so that the statement creates the function wherever it runs), and user triggers
-(`pg_get_triggerdef`, its schema qualifiers taken out too). Each list is in creation
-order (oid).
+Standalone sequences (not an identity column's, nor a SERIAL's under the name SERIAL
+gives it: the column brings those back; a renamed table's SERIAL sequence is carried,
+then given back to its column), materialized views, functions and procedures of the
+current schema that no extension owns (`pg_get_functiondef`, with the schema qualifier
+it always writes taken out so that the statement creates the function wherever it runs),
+and user triggers (`pg_get_triggerdef`, its schema qualifiers taken out too). Each list
+is in creation order (oid).
 """
 
 from __future__ import annotations
@@ -21,12 +22,22 @@ _SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
 
 _SEQUENCES = f"""
 SELECT quote_ident(c.relname), format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin,
-       s.seqmax, s.seqstart, s.seqcache, s.seqcycle
+       s.seqmax, s.seqstart, s.seqcache, s.seqcycle, owner.table_name, owner.column_name
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+LEFT JOIN LATERAL (
+    SELECT quote_ident(t.relname) AS table_name, quote_ident(a.attname) AS column_name,
+           t.relname || '_' || a.attname || '_seq' AS serial_name
+    FROM pg_depend d
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+      AND d.refclassid = 'pg_class'::regclass
+) owner ON true
 WHERE c.relnamespace = {_SCHEMA}
   AND NOT EXISTS (
     SELECT 1 FROM pg_depend d
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('i', 'e'))
+  AND (owner.serial_name IS NULL OR owner.serial_name <> c.relname)
 ORDER BY c.oid
 """
 
@@ -76,15 +87,25 @@ def _rows(connection: sa.Connection, query: str) -> list[tuple[object, ...]]:
 
 
 def _sequences(connection: sa.Connection) -> list[RawObject]:
+    """Standalone sequences, and sequences a column owns under another name than the one
+    SERIAL would give it (a renamed table's): those get their ownership back afterwards."""
     found = []
-    for name, type_, step, low, high, start, cache, cycle in _rows(connection, _SEQUENCES):
+    for name, type_, step, low, high, start, cache, cycle, table, column in _rows(
+        connection, _SEQUENCES
+    ):
         if is_own_object(str(name)):
             continue
         create = (
             f"CREATE SEQUENCE {name} AS {type_} INCREMENT BY {step} MINVALUE {low} "
             f"MAXVALUE {high} START WITH {start} CACHE {cache}{'' if cycle else ' NO'} CYCLE"
         )
-        found.append(RawObject("sequence", str(name), create, f"DROP SEQUENCE {name}"))
+        # an owned sequence goes with its table: IF EXISTS, and its owner let go first
+        drop = f"DROP SEQUENCE {'IF EXISTS ' if table else ''}{name}"
+        found.append(RawObject("sequence", str(name), create, drop))
+        if table is not None:
+            owned = f"ALTER SEQUENCE {name} OWNED BY {table}.{column}"
+            release = f"ALTER SEQUENCE {name} OWNED BY NONE"
+            found.append(RawObject("sequence owner", str(name), owned, release))
     return found
 
 
