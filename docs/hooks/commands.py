@@ -99,6 +99,7 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "fleet downgrade": [("distill fleet downgrade -1 --targets tenants.txt", "every tenant")],
     "fleet current": [("distill fleet current --format json", "targets per revision")],
     "fleet check": [("distill fleet check --targets tenants.txt", "models against each")],
+    "fleet verify": [("distill fleet verify --schemas 'tenant_*'", "edited files per schema")],
 }
 
 
