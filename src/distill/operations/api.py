@@ -211,7 +211,8 @@ class Operations:
     def _tell_finished(self, operation: MigrateOperation) -> None:
         """Tell the run's observers that a directive of the running revision completed
         (the applied-revision log counts them); nested directives are part of their op, and
-        a batch's directives are only recorded here (the batch runs them at its end)."""
+        a batch's directives are only recorded here (the batch counts what it runs at its
+        end, through run_counted)."""
         if self.impl is not getattr(self.migration_context, "impl", None):
             return
         request = getattr(self.migration_context, "request", None)

@@ -115,8 +115,11 @@ def state_after_failure(
     transactional_ddl: bool,
     database: str,
     resumable: bool = False,
+    refused: bool = False,
 ) -> str:
     """What the database holds after the failed step, online: what was seen, what was read."""
+    if refused:  # runtime/resume.py stopped before the revision ran anything
+        return f"nothing of {rev} ran again; {read_back}"
     if seen.rolled_back and transactional_ddl:
         notes = []
         if seen.committed_itself:
@@ -130,7 +133,7 @@ def state_after_failure(
         return "; ".join([state, *notes, read_back])
     if resumable:  # the applied-revision log recorded each completed operation
         return (
-            f"operations of {rev} before the failing one were applied and are not rolled "
+            f"statements of {rev} before the failing one were applied and are not rolled "
             f"back ({database} cannot roll back DDL); {read_back}. Fix the failing operation "
             "if needed and run the command again: it resumes at the failing operation"
         )

@@ -16,6 +16,10 @@ and reads back.
   env.py's transaction after it): the version table is read back and must hold the
   heads the plan meant to reach.
 
+Without transactional DDL (MySQL/MariaDB) it also records each completed directive of
+the running revision in `distill_progress` and resumes a revision a failed run left
+half-applied (runtime/resume.py: `operation_finished`, `revision_started`).
+
 State is kept per MigrationContext: a multi-database env.py runs several with one request.
 A dry run (`RunRequest.dry_run`) is checked like a real one and records nothing.
 """

@@ -38,6 +38,7 @@ from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
+from distill.runtime.resume import ResumeRefused
 from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
 
 # MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
@@ -783,6 +784,7 @@ class MigrationContext:
                 transactional_ddl=self.impl.transactional_ddl,
                 database=self.impl.name,
                 resumable=self.operation_gate is not None,
+                refused=isinstance(error, ResumeRefused),
             )
         hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)
         path = self._path(step.revision) if step.kind != "stamp" else None
