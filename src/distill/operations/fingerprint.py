@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -20,12 +21,18 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.schema import DefaultClause, SchemaItem
 from sqlalchemy.types import TypeEngine
 
-_DEPTH = 12  # deeper than any op's structure; stops reference cycles of unknown objects
+_DEPTH = 12  # deeper than any op's structure; stops reference cycles
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object addresses in a repr differ per process
 
 
 def fingerprint(operation: Any) -> str:
     """The SHA-256 (hex) of the op's canonical text."""
-    return hashlib.sha256(canonical(operation).encode("utf-8")).hexdigest()
+    try:
+        text = canonical(operation)
+    except Exception:  # an op of a plugin this cannot read: its class and description
+        describe = getattr(operation, "describe", None)
+        text = f"{type(operation).__name__}: {describe() if callable(describe) else ''}"
+    return hashlib.sha256(_ADDRESS.sub("", text).encode("utf-8")).hexdigest()
 
 
 def canonical(value: Any, depth: int = 0) -> str:
@@ -48,11 +55,11 @@ def canonical(value: Any, depth: int = 0) -> str:
         return repr(value)
     if isinstance(value, (SchemaItem, ClauseElement)):
         return _schema_or_sql(value, deeper)
-    if callable(value) and not hasattr(value, "__dict__"):
-        return getattr(value, "__qualname__", type(value).__name__)
-    if dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
-        return _object(value, deeper)
-    return type(value).__name__
+    if callable(value) and hasattr(value, "__qualname__"):  # a function, a class
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if dataclasses.is_dataclass(value) or (depth == 0 and hasattr(value, "__dict__")):
+        return _object(value, deeper)  # the op itself, and plain data it holds
+    return type(value).__name__  # anything else (a context, an engine) by its class only
 
 
 def _object(value: Any, depth: int) -> str:
@@ -99,7 +106,7 @@ def _schema_or_sql(value: Any, depth: int) -> str:
 
 def _column(column: sa.Column[Any], depth: int) -> str:
     references = sorted(fk.target_fullname for fk in column.foreign_keys)
-    default = column.default.arg if column.default is not None else None  # type: ignore[attr-defined]
+    default = getattr(column.default, "arg", column.default)
     return (
         f"Column({column.name}, {column.type!r}, nullable={column.nullable}, "
         f"primary_key={column.primary_key}, "
