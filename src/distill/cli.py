@@ -60,7 +60,10 @@ def _run(
             from distill.runtime.report import ConsoleReporter, set_reporter
 
             set_reporter(ConsoleReporter(sys.stderr, quiet=options.quiet))
-        action(options.config(must_exist=must_exist))
+        config = options.config(must_exist=must_exist)
+        if ctx.meta.get("distill_no_lock"):  # --no-lock: deploy_lock = false for this run
+            config.set_main_option("deploy_lock", "false")
+        action(config)
 
     _guard(options, with_config)
 
@@ -343,6 +346,13 @@ _LOCK_TIMEOUT = click.option(
     metavar="SECONDS",
     help="Wait at most this long for another distill run on the database (default 300).",
 )
+_NO_LOCK = click.option(
+    "--no-lock",
+    is_flag=True,
+    expose_value=False,
+    callback=lambda ctx, _, value: ctx.meta.update(distill_no_lock=True) if value else None,
+    help="Take no deploy lock (advisory locks fail behind PgBouncer's transaction pooling).",
+)
 
 
 def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -379,6 +389,7 @@ def _ddl_lock_options(function: Callable[..., Any]) -> Callable[..., Any]:
     help="Run against the database in a transaction that is rolled back; print each statement.",
 )
 @_LOCK_TIMEOUT
+@_NO_LOCK
 @_ddl_lock_options
 @click.pass_context
 def upgrade_cmd(
@@ -422,6 +433,7 @@ def upgrade_cmd(
     help="Run against the database in a transaction that is rolled back; print each statement.",
 )
 @_LOCK_TIMEOUT
+@_NO_LOCK
 @_ddl_lock_options
 @click.pass_context
 def downgrade_cmd(
@@ -491,6 +503,7 @@ def test_cmd(ctx: click.Context, url: str | None, allow_configured_database: boo
 @click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
 @_LOCK_TIMEOUT
+@_NO_LOCK
 @click.pass_context
 def stamp_cmd(
     ctx: click.Context,
