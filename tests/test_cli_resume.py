@@ -106,6 +106,28 @@ def test_a_re_run_resumes_at_the_failed_operation_and_doubles_nothing(
     assert query(mysql_url, "SELECT * FROM distill_progress") == []  # forgotten once applied
 
 
+def test_a_run_killed_in_the_middle_of_a_revision_resumes_too(
+    tmp_path: Path, mysql_url: str
+) -> None:
+    lines = (
+        'op.create_table("t_b", sa.Column("id", sa.Integer))',
+        'op.create_table("t_c", sa.Column("id", sa.Integer))',
+        "if FAIL:",
+        "    __import__('os').kill(__import__('os').getpid(), 9)",
+        'op.create_table("t_d", sa.Column("id", sa.Integer))',
+    )
+    project, flag = failing_project(tmp_path, mysql_url, *lines)
+    killed = distill(project, "upgrade", "head")
+    assert killed.returncode == -9, killed.stderr
+    assert log(project)[0]["revision"] == "aaa111"  # the killed run wrote no failure row
+    flag.unlink()
+    result = distill(project, "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "Resuming upgrade of bbb222 at operation 3" in result.stderr
+    assert {"t_b", "t_c", "t_d"} <= table_names(mysql_url)
+    assert versions(mysql_url) == ["bbb222"]
+
+
 def test_an_operation_edited_since_it_was_applied_refuses_the_resume(
     tmp_path: Path, mysql_url: str
 ) -> None:

@@ -152,6 +152,7 @@ class LedgerObserver(RevisionObserver):
             for f in unrecorded
         ]
         state.log.append(connection, rows)
+        state.newest.update((row.revision, row) for row in rows)
         if blocking:
             notice(
                 "--allow-edited: "
@@ -227,17 +228,20 @@ class LedgerObserver(RevisionObserver):
                 run.context.operation_gate = state.gate
 
     def _gate(self, run: RevisionRun, state: _RunState, progress: ProgressTable) -> OperationGate:
-        """The revision's operation gate: a resume when its newest log row is a failed run
-        in this direction that left completed directives recorded."""
+        """The revision's operation gate: a resume when a run in this direction that did not
+        finish (it failed, or its process died) left completed directives recorded."""
         assert run.revision is not None
         key = (run.revision, run.direction)
         done = state.half_applied.pop(key, [])
         newest = state.newest.get(run.revision)
-        if done and (
-            newest is None
-            or (newest.outcome, newest.direction, newest.action) != ("failed", key[1], "run")
+        written = done[0].finished_at if done else None
+        if (
+            newest is not None
+            and newest.outcome == "ok"
+            and written is not None
+            and newest.started_at > written  # recorded as applied (a stamp, an adopt) since
         ):
-            progress.forget(run.connection, [run.revision])  # left over: not a resume point
+            progress.forget(run.connection, [run.revision])
             done = []
         if done:
             notice(resume_notice(run.revision, run.direction, done))

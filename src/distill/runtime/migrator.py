@@ -38,7 +38,6 @@ from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
-from distill.runtime.resume import ResumeRefused
 from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
 
 # MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
@@ -762,6 +761,8 @@ class MigrationContext:
 
     def _failure(self, step: Step, error: Exception, rolled_back: bool) -> RevisionFailure:
         """Which revision, which statement, and the state left, read back (failures.py)."""
+        from distill.runtime.resume import ResumeRefused
+
         rev = step.revision or ", ".join(step.adds) or "base"
         if self.as_sql:
             state = failures.OFFLINE_STATE
@@ -783,7 +784,7 @@ class MigrationContext:
                 read,
                 transactional_ddl=self.impl.transactional_ddl,
                 database=self.impl.name,
-                resumable=self.operation_gate is not None,
+                resumable=self.operation_gate is not None and not self._in_external_transaction,
                 refused=isinstance(error, ResumeRefused),
             )
         hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)

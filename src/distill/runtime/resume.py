@@ -7,7 +7,8 @@ revision's completed directives in `distill_progress`: one row each (position, k
 description, fingerprint), committed right after the directive together with what it
 did. The rows of a revision are deleted in the transaction that records it applied.
 
-On the next run of that revision (same direction, its newest log row a failure) an
+On the next run of that revision in that direction (unless the log recorded it applied,
+stamped or adopted after the rows were written: then they are stale) an
 OperationGate replays it: the revision's code runs again, and its first j directives
 (counted in the order they run, Python control flow included) are skipped, each
 checked against the recorded fingerprint; a mismatch refuses, naming the directive.
@@ -49,6 +50,7 @@ class Done:
     kind: str
     description: str
     fingerprint: str
+    finished_at: datetime | None = None
 
     @property
     def raw_sql(self) -> bool:
@@ -87,7 +89,13 @@ class ProgressTable:
         c = self.table.c
         query = sa.select(self.table).order_by(c.revision, c.direction, c.position)
         for row in connection.execute(query).mappings():
-            done = Done(row["position"], row["kind"], row["description"], row["fingerprint"])
+            done = Done(
+                row["position"],
+                row["kind"],
+                row["description"],
+                row["fingerprint"],
+                row["finished_at"],
+            )
             found[(row["revision"], row["direction"])].append(done)
         return dict(found)
 
