@@ -144,6 +144,10 @@ def test_an_operation_edited_since_it_was_applied_refuses_the_resume(
     assert "distill stamp" in line
     assert "t_d" not in table_names(mysql_url)  # nothing of the revision ran again
     assert query(mysql_url, "SELECT COUNT(*) FROM t_b") == [(2,)]
+    shorter = body(*TABLE_INDEX_ROWS[:2])  # the insert, applied, no longer in it
+    path.write_text(source.split("def upgrade():")[0] + f"def upgrade():\n    {shorter}\n")
+    refused = distill(project, "upgrade", "head")
+    assert_one_line_failure(refused, "the failed run completed 3 operation(s)", "runs only 2")
     path.write_text(source)  # restored as it ran: the resume goes through
     ok(project, "upgrade", "head")
     assert versions(mysql_url) == ["bbb222"]

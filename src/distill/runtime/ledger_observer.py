@@ -270,8 +270,7 @@ class LedgerObserver(RevisionObserver):
             return
         started = state.started_at or utcnow()
         step = run.step
-        if state.gate is not None:
-            state.gate.finish()  # a resume must have met every directive it skipped
+        if state.gate is not None:  # the migrator told it the revision's code returned
             state.gate = None
             run.context.operation_gate = None
         after = _moved(state.heads, step)

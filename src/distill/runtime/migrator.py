@@ -496,6 +496,8 @@ class MigrationContext:
         with Operations.context(self):
             if step.kind != "stamp":
                 self._migration_function(step)(**kw)
+                if self.operation_gate is not None:  # a resume met all it skipped
+                    self.operation_gate.finish()
             self._version.apply(self._sink, step.removes, step.adds)
             for version in step.removes:
                 if version in self._heads:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,11 +152,6 @@ class OperationGate:
             sa.event.listen(connection, "before_cursor_execute", self._guard)
             self._guarding = True
 
-    @property
-    def replaying(self) -> bool:
-        """True while directives the failed run completed are being skipped."""
-        return self.position <= len(self.done) and bool(self.done)
-
     def starting(self, operation: Any) -> bool:
         """A directive is about to run: True when it is to be skipped (completed before)."""
         self.position += 1
@@ -171,7 +166,8 @@ class OperationGate:
         return True
 
     def finish(self) -> None:
-        """The revision's code returned: it must have reached every recorded directive."""
+        """The revision's code returned (before its version row is written): it must have
+        reached every recorded directive."""
         self.stop_guard()
         if self.position < len(self.done):
             missing = self.done[self.position]
@@ -249,6 +245,3 @@ def kept_note(done: Sequence[str], database: str) -> str:
         f"({database} commits DDL at once): {listed}. The next run resumes at operation "
         f"{len(done) + 1}"
     )
-
-
-Writer = Callable[[Connection], None]
