@@ -293,6 +293,17 @@ def test_a_stamp_forgets_the_resume_point(tmp_path: Path, mysql_url: str) -> Non
     assert query(mysql_url, "SELECT COUNT(*) FROM t_b") == [(2,)]
 
 
+def test_without_the_log_nothing_is_recorded_and_the_failure_says_so(
+    tmp_path: Path, mysql_url: str
+) -> None:
+    project, _ = failing_project(tmp_path, mysql_url, *TABLE_INDEX_ROWS)
+    ini = project / "distill.ini"
+    ini.write_text(ini.read_text().replace("[distill]\n", "[distill]\nledger = false\n", 1))
+    line = assert_one_line_failure(distill(project, "upgrade", "head"), "bbb222")
+    assert "Undo or complete them by hand" in line and "resumes" not in line
+    assert not {"distill_log", "distill_progress"} & table_names(mysql_url)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_transactional_ddl_rolls_the_revision_back_and_keeps_no_progress(
     tmp_path: Path, db_url: str
