@@ -175,6 +175,44 @@ def test_lock_settings_from_the_config(tmp_path: Path) -> None:
     assert Locking.of(config, lock_timeout=1, retries=0).retries == 0
 
 
+def test_no_lock_runs_while_another_process_holds_the_lock(
+    backend: str, db_url: str, tmp_path: Path
+) -> None:
+    project = lock_project(tmp_path, db_url)
+    mark = tmp_path / "mark.txt"
+
+    def run(*args: str) -> tuple[int, str]:
+        return finish(start(project, mark, *args, "--lock-timeout", "0.2"))
+
+    with _held(db_url):
+        code, output = run("upgrade", "b2")
+        assert code == 255 and "Gave up waiting for the deploy lock" in output, output
+        for args in (("upgrade", "b2"), ("downgrade", "a1"), ("stamp", "b2")):
+            code, output = run(*args, "--no-lock")
+            assert code == 0, output
+        ini = project / "distill.ini"
+        text = ini.read_text()
+        ini.write_text(text.replace("[distill]\n", "[distill]\ndeploy_lock = false\n", 1))
+        code, output = run("upgrade", "head")
+        assert code == 0, output
+    assert versions(db_url) == [HEAD]
+    assert Counter(runs(mark)) == {"a1": 1, "b2": 1, "c3": 1}
+
+
+def test_deploy_lock_setting_from_the_config(tmp_path: Path) -> None:
+    config = Config(str(tmp_path / "none.ini"))
+    config.set_main_option("deploy_lock", "False")
+    assert Locking.of(config).lock_timeout is None  # the run takes no deploy lock
+    config.set_main_option("deploy_lock", "true")
+    assert Locking.of(config).lock_timeout == 300.0
+    config.set_main_option("deploy_lock", "off")
+    with pytest.raises(Exception, match="deploy_lock = 'off' in the config: write true or false"):
+        Locking.of(config)
+    toml = tmp_path / "pyproject.toml"
+    toml.write_text("[tool.distill]\nscript_location = 'migrations'\ndeploy_lock = false\n")
+    assert Locking.of(Config(toml_file=str(toml))).lock_timeout is None
+
+
 def test_bad_retries_on_the_command_line(sqlite_url: str, tmp_path: Path) -> None:
     project = lock_project(tmp_path, sqlite_url)
     result = distill(project, "upgrade", "head", "--retries", "-2")

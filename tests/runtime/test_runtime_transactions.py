@@ -271,11 +271,14 @@ def test_failure_after_an_autocommit_block_says_what_was_committed(
         assert "the part of aaa111 that ran in an autocommit block was committed" in failure_text(
             caught.value
         )
-    # the block committed what came before it and itself; what came after is rolled back
+    # the block committed what came before it and itself; what came after is rolled back,
+    # except on MySQL/MariaDB, where each completed operation is committed with its resume
+    # record (runtime/resume.py): the re-run resumes after it instead of doubling it
     assert project.rows() == set()
     engine = project.engine()
+    kept = [1, 2, 3] if db_url.startswith("mysql") else [1, 2]
     with engine.connect() as connection:
-        assert sorted(connection.execute(sa.text("SELECT id FROM t1")).scalars()) == [1, 2]
+        assert sorted(connection.execute(sa.text("SELECT id FROM t1")).scalars()) == kept
 
 
 OUT_OF_LOCKS = """

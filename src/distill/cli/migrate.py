@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from distill.cli.app import invoke, relative_subcommand, subcommand
+
+if TYPE_CHECKING:
+    from distill.config import Config
 
 _LOCK_TIMEOUT = click.option(
     "--lock-timeout",
@@ -16,6 +19,19 @@ _LOCK_TIMEOUT = click.option(
     metavar="SECONDS",
     help="Wait at most this long for another distill run on the database (default 300).",
 )
+_NO_LOCK = click.option(
+    "--no-lock",
+    is_flag=True,
+    help="Take no deploy lock (advisory locks fail behind PgBouncer's transaction pooling).",
+)
+
+
+def _unlocked(config: Config, no_lock: bool) -> Config:
+    """The config, with `deploy_lock = false` for this run under --no-lock."""
+    if no_lock:
+        config.set_main_option("deploy_lock", "false")
+    return config
+
 
 # The options upgrade and downgrade share, in the order --help lists them.
 _MIGRATE_OPTIONS = (
@@ -35,6 +51,7 @@ _MIGRATE_OPTIONS = (
         help="Run against the database in a transaction that is rolled back; print each statement.",
     ),
     _LOCK_TIMEOUT,
+    _NO_LOCK,
     click.option(
         "--ddl-lock-timeout",
         type=click.FloatRange(min=0, min_open=True),
@@ -65,7 +82,10 @@ def _migrate(ctx: click.Context, direction: str, revision: str, given: dict[str,
 
     run = command.upgrade if direction == "upgrade" else command.downgrade
     sql, tag, backup = given.pop("sql"), given.pop("tag"), not given.pop("no_backup")
-    invoke(ctx, lambda cfg: run(cfg, revision, sql, tag, backup=backup, **given))
+    no_lock = given.pop("no_lock")
+    invoke(
+        ctx, lambda cfg: run(_unlocked(cfg, no_lock), revision, sql, tag, backup=backup, **given)
+    )
 
 
 @relative_subcommand("upgrade")
@@ -100,6 +120,7 @@ def restore_cmd(ctx: click.Context, path: str | None) -> None:
 @click.option("--tag", default=None, help="A value env.py reads with context.get_tag_argument().")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
 @_LOCK_TIMEOUT
+@_NO_LOCK
 @click.pass_context
 def stamp_cmd(
     ctx: click.Context,
@@ -108,14 +129,16 @@ def stamp_cmd(
     tag: str | None,
     purge: bool,
     lock_timeout: float | None,
+    no_lock: bool,
 ) -> None:
     """Set the version table without running migrations."""
     from distill import command
 
-    invoke(
-        ctx,
-        lambda cfg: command.stamp(cfg, list(revisions), sql, tag, purge, lock_timeout=lock_timeout),
-    )
+    def run(cfg: Config) -> None:
+        targets = list(revisions)
+        command.stamp(_unlocked(cfg, no_lock), targets, sql, tag, purge, lock_timeout=lock_timeout)
+
+    invoke(ctx, run)
 
 
 @subcommand("ensure_version")

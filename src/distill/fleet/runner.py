@@ -78,6 +78,8 @@ class Runner:
         self.progress = progress
         self.results: dict[str, Result] = {}
         self._failed = 0
+        self._broken = 0
+        """Targets that failed or crashed: they stop the run without --keep-going."""
         self._total = 0
 
     def run(self, jobs: Sequence[Job]) -> list[Result]:
@@ -87,12 +89,12 @@ class Runner:
         canaries, rest = list(jobs[: self.schedule.canary]), list(jobs[self.schedule.canary :])
         if canaries:
             self._phase(context, canaries, stop_on_failure=True)
-        if rest and not (canaries and self._failed) and not self._stopped():
+        if rest and not (canaries and self._broken) and not self._stopped():
             self._phase(context, rest, stop_on_failure=not self.schedule.keep_going)
         return [self.results.get(job.target.name) or Result(job.target, "not run") for job in jobs]
 
     def _stopped(self) -> bool:
-        return self._failed > 0 and not self.schedule.keep_going
+        return self._broken > 0 and not self.schedule.keep_going
 
     def _phase(self, context: Any, jobs: list[Job], stop_on_failure: bool) -> None:
         """Run `jobs`, at most `schedule.jobs` at a time; start none after a failure if asked."""
@@ -101,7 +103,7 @@ class Runner:
         try:
             while pending or running:
                 while pending and len(running) < self.schedule.jobs:
-                    if stop_on_failure and self._failed:
+                    if stop_on_failure and self._broken:
                         pending.clear()
                         break
                     job = pending.popleft()
@@ -159,6 +161,8 @@ class Runner:
         result.target = running.job.target
         if not _succeeded(result):
             self._failed += 1
+        if result.outcome in ("failed", "crashed"):  # a check's finding stops nothing
+            self._broken += 1
         self.results[running.job.target.name] = result
         done = len(self.results)
         self.progress(replace(result), done, self._failed, self._total - done)

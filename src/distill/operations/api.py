@@ -73,6 +73,13 @@ class MigrationContextLike(Protocol):
     def opts(self) -> Mapping[str, Any]: ...
 
 
+def _stand_in(operations: Operations, operation: MigrateOperation) -> Any:
+    """What a skipped directive returns: the Table of a create_table, else None."""
+    if isinstance(operation, CreateTableOp):
+        return operation.to_table(operations.migration_context)
+    return None
+
+
 # The Operations that `distill.op` forwards to; a stack so nested contexts unwind cleanly.
 _active: list[Operations] = []
 
@@ -167,6 +174,9 @@ class Operations:
         for klass in type(operation).__mro__:
             implementation = self._implementations.get(klass)
             if implementation is not None:
+                if not self._invoking and self._skipped(operation):
+                    self._tell_finished(operation)
+                    return _stand_in(self, operation)
                 self._invoking += 1
                 try:
                     result = implementation(self, operation)
@@ -181,10 +191,28 @@ class Operations:
             f"fn(operations, operation) with @Operations.implementation_for({name})"
         )
 
+    def run_counted(self, unit: Any, action: Callable[[], None]) -> None:
+        """Run `action` as one counted directive described by `unit` (a batch block's
+        statement): skipped when a resume replays it, told to the observers after."""
+        if self._skipped(unit):
+            self._tell_finished(unit)
+            return
+        action()
+        self._tell_finished(unit)
+
+    def _skipped(self, operation: Any) -> bool:
+        """Ask the run's operation gate, if any (runtime/resume.py): True when a resume
+        skips this top-level directive, completed by the failed run before."""
+        if self.impl is not getattr(self.migration_context, "impl", None):
+            return False
+        gate = getattr(self.migration_context, "operation_gate", None)
+        return gate is not None and bool(gate.starting(operation))
+
     def _tell_finished(self, operation: MigrateOperation) -> None:
         """Tell the run's observers that a directive of the running revision completed
         (the applied-revision log counts them); nested directives are part of their op, and
-        a batch's directives are only recorded here (the batch runs them at its end)."""
+        a batch's directives are only recorded here (the batch counts what it runs at its
+        end, through run_counted)."""
         if self.impl is not getattr(self.migration_context, "impl", None):
             return
         request = getattr(self.migration_context, "request", None)

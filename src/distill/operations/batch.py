@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
@@ -53,6 +54,43 @@ class _Call:
     method: str
     args: tuple[Any, ...]
     kw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchStatement:
+    """A recorded change a batch block runs as its own ALTER statement at its end: one
+    counted directive of the revision (what the applied-revision log counts)."""
+
+    table: str
+    method: str
+    args: tuple[Any, ...]
+    kw: dict[str, Any]
+
+    def describe(self) -> str:
+        """One line saying what the statement does."""
+        named = [name for name in map(_name_in, self.args[1:]) if name]
+        what = f" {', '.join(named)}" if named else ""
+        return f"Batch {self.method.replace('_', ' ')}{what} on {self.table}"
+
+
+@dataclass(frozen=True)
+class BatchRebuild:
+    """A batch block that recreates its table: one counted directive."""
+
+    table: str
+    calls: tuple[_Call, ...]
+
+    def describe(self) -> str:
+        """One line saying what the rebuild does."""
+        return f"Batch rebuild of table {self.table} ({len(self.calls)} change(s))"
+
+
+def _name_in(arg: Any) -> str | None:
+    """The name a recorded call's argument carries (a column, a constraint...)."""
+    if isinstance(arg, ColumnAlteration):
+        return arg.column_name
+    name = getattr(arg, "name", None) if not isinstance(arg, str) else arg
+    return str(name) if name else None
 
 
 class _Recorder:
@@ -394,6 +432,7 @@ class _Batch:
         naming_convention: dict[str, str] | None,
     ) -> None:
         self.impl: DialectImpl = operations.impl
+        self.outer = operations  # counts the block's statements (runtime/resume.py)
         self.table_name = table_name
         self.schema = schema
         self.recreate = recreate
@@ -489,6 +528,10 @@ class _Batch:
         if not recreate:
             self._run_in_place(calls)
             return
+        self.outer.run_counted(BatchRebuild(self.label, tuple(calls)), lambda: self._rebuild(calls))
+
+    def _rebuild(self, calls: list[_Call]) -> None:
+        """The collected changes as one table rebuild."""
         if self.impl.as_sql and self.copy_from is None:
             raise DistillError(
                 "This operation cannot proceed in --sql mode; batch mode with dialect "
@@ -513,13 +556,8 @@ class _Batch:
             impl.can_rebuild_table = False  # "never" means no table rebuild of any kind
         try:
             for call in calls:
-                kw = dict(call.kw)
-                if call.method == "alter_column":
-                    alteration: ColumnAlteration = call.args[0]
-                    options = {k: v for k, v in alteration.kw.items() if k not in _PLACEMENT}
-                    getattr(impl, call.method)(replace(alteration, kw=options))
-                    continue
-                getattr(impl, call.method)(*call.args, **kw)
+                statement = BatchStatement(self.label, call.method, call.args, dict(call.kw))
+                self.outer.run_counted(statement, partial(self._run_one, call))
         except DistillError as error:
             if never:
                 raise DistillError(
@@ -533,6 +571,15 @@ class _Batch:
                     impl.__dict__.pop("can_rebuild_table", None)
                 else:
                     impl.can_rebuild_table = saved
+
+    def _run_one(self, call: _Call) -> None:
+        """One recorded change as its ALTER statement."""
+        if call.method == "alter_column":
+            alteration: ColumnAlteration = call.args[0]
+            options = {k: v for k, v in alteration.kw.items() if k not in _PLACEMENT}
+            self.impl.alter_column(replace(alteration, kw=options))
+            return
+        getattr(self.impl, call.method)(*call.args, **call.kw)
 
     def _guarded_rebuild(self, calls: list[_Call]) -> None:
         """SQLite online: renames in place first (SQLite then rewrites what names the

@@ -58,17 +58,29 @@ class Locking:
         retries: int | None = None,
     ) -> Locking:
         """The given values, else the config's `lock_timeout`, `ddl_lock_timeout` and
-        `ddl_retries`, else the defaults (300 s, none, 0)."""
+        `ddl_retries`, else the defaults (300 s, none, 0); no deploy lock at all when the
+        config says `deploy_lock = false` (`--no-lock`)."""
         wait = _number(config, "lock_timeout", lock_timeout)
         ddl = _number(config, "ddl_lock_timeout", ddl_lock_timeout)
         again = _number(config, "ddl_retries", retries, whole=True)
         if ddl is not None and ddl <= 0:
             raise ConfigError("ddl_lock_timeout must be more than 0 seconds")
+        if not _deploy_lock_wanted(config):
+            return cls(lock_timeout=None, ddl_lock_timeout=ddl, retries=int(again or 0))
         return cls(
             lock_timeout=DEFAULT_LOCK_TIMEOUT if wait is None else wait,
             ddl_lock_timeout=ddl,
             retries=int(again or 0),
         )
+
+
+def _deploy_lock_wanted(config: Config) -> bool:
+    """The config's `deploy_lock` (true unless it says false)."""
+    value = config.get_alembic_option("deploy_lock")
+    text = str(value).strip().lower() if value is not None else "true"
+    if text not in ("true", "false", ""):
+        raise ConfigError(f"deploy_lock = {value!r} in the config: write true or false")
+    return text != "false"
 
 
 def _number(config: Config, key: str, given: float | None, whole: bool = False) -> float | None:

@@ -108,9 +108,18 @@ def failure(
 
 
 def state_after_failure(
-    rev: str, seen: StepWitness, read_back: str, *, transactional_ddl: bool, database: str
+    rev: str,
+    seen: StepWitness,
+    read_back: str,
+    *,
+    transactional_ddl: bool,
+    database: str,
+    resumable: bool = False,
+    refused: bool = False,
 ) -> str:
     """What the database holds after the failed step, online: what was seen, what was read."""
+    if refused:  # runtime/resume.py stopped before the revision ran anything
+        return f"nothing of {rev} ran again; {read_back}"
     if seen.rolled_back and transactional_ddl:
         notes = []
         if seen.committed_itself:
@@ -122,6 +131,12 @@ def state_after_failure(
             notes.append(f"the part of {rev} that ran in an autocommit block was committed")
         state = "rolled back: database unchanged" if seen.run_unchanged else "rolled back"
         return "; ".join([state, *notes, read_back])
+    if resumable:  # the applied-revision log recorded each completed operation
+        return (
+            f"statements of {rev} before the failing one were applied and are not rolled "
+            f"back ({database} cannot roll back DDL); {read_back}. Fix the failing operation "
+            "if needed and run the command again: it resumes at the failing operation"
+        )
     return (
         f"statements of {rev} before the failing one were applied and are not rolled back "
         f"({database} cannot roll back DDL); {read_back}. Undo or complete them by hand, "

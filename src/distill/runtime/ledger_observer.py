@@ -16,6 +16,10 @@ and reads back.
   env.py's transaction after it): the version table is read back and must hold the
   heads the plan meant to reach.
 
+Without transactional DDL (MySQL/MariaDB) it also records each completed directive of
+the running revision in `distill_progress` and resumes a revision a failed run left
+half-applied (runtime/resume.py: `operation_finished`, `revision_started`).
+
 State is kept per MigrationContext: a multi-database env.py runs several with one request.
 A dry run (`RunRequest.dry_run`) is checked like a real one and records nothing.
 """
@@ -31,6 +35,8 @@ from distill.runtime.checksums import checksum_of_file
 from distill.runtime.ledger import Direction, Entry, LogTable, Who, utcnow
 from distill.runtime.observers import RevisionObserver, RevisionRun
 from distill.runtime.report import notice
+from distill.runtime.request import Stamp
+from distill.runtime.resume import Done, OperationGate, ProgressTable, kept_note, resume_notice
 from distill.runtime.verification import Finding, find_problems
 from distill.runtime.version_table import VersionTable
 
@@ -56,6 +62,11 @@ class _RunState:
     started_at: datetime | None = None
     operations: list[str] = field(default_factory=list)
     """What the running revision's completed directives did, in order."""
+    progress: ProgressTable | None = None
+    """Without transactional DDL: where completed directives are recorded for a resume."""
+    half_applied: dict[tuple[str, str], list[Done]] = field(default_factory=dict)
+    newest: dict[str, Entry] = field(default_factory=dict)
+    gate: OperationGate | None = None
 
 
 def _applied(graph: RevisionGraph, rows: Sequence[str]) -> set[str]:
@@ -128,6 +139,8 @@ class LedgerObserver(RevisionObserver):
             del self._runs[id(context)]
             return
         state.log.create(connection)
+        if not context.transactional_ddl:
+            self._open_progress(context, connection, state, entries)
         now = utcnow()
         rows = [
             self._entry(f.revision, "upgrade", "accept", f.checksum, now, note=_accepted(f))
@@ -139,6 +152,7 @@ class LedgerObserver(RevisionObserver):
             for f in unrecorded
         ]
         state.log.append(connection, rows)
+        state.newest.update((row.revision, row) for row in rows)
         if blocking:
             notice(
                 "--allow-edited: "
@@ -156,6 +170,26 @@ class LedgerObserver(RevisionObserver):
                 f"{what}: {len(unrecorded)} applied revision(s) ({names}) recorded in "
                 f"{state.log.qualified_name} with their files as they are now"
             )
+
+    def _open_progress(
+        self,
+        context: MigrationContext,
+        connection: Connection,
+        state: _RunState,
+        entries: Sequence[Entry],
+    ) -> None:
+        """Create `distill_progress` and read the revisions a failed run left half-applied;
+        a stamp (the database repaired by hand) forgets them."""
+        state.progress = ProgressTable(context.version_table_schema)
+        state.progress.create(connection)
+        state.half_applied = state.progress.read(connection)
+        for entry in entries:
+            state.newest[entry.revision] = entry
+        if isinstance(context.request.action, Stamp) and state.half_applied:
+            state.progress.forget(connection)
+            names = ", ".join(sorted({rev for rev, _ in state.half_applied}))
+            notice(f"Stamp: forgot where the failed run of {names} stopped (no resume)")
+            state.half_applied = {}
 
     def run_planned(self, context: MigrationContext, steps: Sequence[Step]) -> None:
         """Remember where the plan leads, to read it back after the last commit."""
@@ -188,13 +222,46 @@ class LedgerObserver(RevisionObserver):
         if state is not None:
             state.started_at = utcnow()
             state.operations = []
+            state.gate = None
+            if state.progress is not None and run.step.kind != "stamp" and run.revision:
+                state.gate = self._gate(run, state, state.progress)
+                run.context.operation_gate = state.gate
+
+    def _gate(self, run: RevisionRun, state: _RunState, progress: ProgressTable) -> OperationGate:
+        """The revision's operation gate: a resume when a run in this direction that did not
+        finish (it failed, or its process died) left completed directives recorded."""
+        assert run.revision is not None
+        key = (run.revision, run.direction)
+        done = state.half_applied.pop(key, [])
+        newest = state.newest.get(run.revision)
+        written = done[0].finished_at if done else None
+        if (
+            newest is not None
+            and newest.outcome == "ok"
+            and written is not None
+            and newest.started_at > written  # recorded as applied (a stamp, an adopt) since
+        ):
+            progress.forget(run.connection, [run.revision])
+            done = []
+        if done:
+            notice(resume_notice(run.revision, run.direction, done))
+        return OperationGate(run.revision, run.direction, done, run.connection)
 
     def operation_finished(self, context: MigrationContext, operation: object) -> None:
         """Count a completed directive of the running revision."""
         state = self._runs.get(id(context))
-        if state is not None:
-            describe = getattr(operation, "describe", None)
-            state.operations.append(describe() if callable(describe) else type(operation).__name__)
+        if state is None:
+            return
+        describe = getattr(operation, "describe", None)
+        state.operations.append(describe() if callable(describe) else type(operation).__name__)
+        gate, progress = state.gate, state.progress
+        if gate is None or progress is None or gate.current is None:
+            return
+        if gate.position > len(gate.done):  # it ran (a skipped one is recorded already)
+            done, revision, direction = gate.current, gate.revision, gate.direction
+            context.commit_operation(
+                lambda connection: progress.add(connection, revision, direction, done, utcnow())
+            )
 
     def revision_applied(self, run: RevisionRun) -> None:
         """Write the revision's rows in its own transaction."""
@@ -203,6 +270,9 @@ class LedgerObserver(RevisionObserver):
             return
         started = state.started_at or utcnow()
         step = run.step
+        if state.gate is not None:  # the migrator told it the revision's code returned
+            state.gate = None
+            run.context.operation_gate = None
         after = _moved(state.heads, step)
         if step.kind == "stamp":
             entries = self._stamp_entries(run.context.script.graph, state.heads, after, started)
@@ -220,6 +290,8 @@ class LedgerObserver(RevisionObserver):
                 )
             ]
         state.log.append(run.connection, entries)
+        if state.progress is not None:
+            state.progress.forget(run.connection, sorted({entry.revision for entry in entries}))
         state.heads = after
 
     def _stamp_entries(
@@ -265,9 +337,15 @@ class LedgerObserver(RevisionObserver):
     ) -> None:
         """Record the failure on a connection of its own; never hide the revision's error."""
         state = self._runs.get(id(run.context))
+        if state is not None and state.gate is not None:
+            state.gate.stop_guard()
         if state is None or run.connection.in_transaction():
             return  # still inside the caller's transaction: nothing may be written beside it
         step = run.step
+        operations = state.operations
+        if state.gate is not None:
+            done = [d.description for d in state.gate.done]
+            operations = done + operations[len(done) :]  # what stays in the database
         entry = self._entry(
             step.revision or ", ".join(step.adds) or "<base>",
             "downgrade" if step.kind == "downgrade" else "upgrade",
@@ -278,8 +356,8 @@ class LedgerObserver(RevisionObserver):
             outcome="failed",
             statement=statement,
             error=_cause(error),
-            operations=len(state.operations),
-            note=_kept(run.context, state.operations),
+            operations=len(operations),
+            note=_kept(run.context, operations, state.progress is not None),
         )
         try:
             with run.connection.engine.connect() as own, own.begin():
@@ -346,10 +424,12 @@ class LedgerObserver(RevisionObserver):
             )
 
 
-def _kept(context: MigrationContext, operations: Sequence[str]) -> str | None:
+def _kept(context: MigrationContext, operations: Sequence[str], resumable: bool) -> str | None:
     """On a database that cannot roll DDL back: the directives that completed and stay."""
     if context.transactional_ddl or not operations:
         return None
+    if resumable:
+        return kept_note(operations, context.impl.name)
     done = "; ".join(f"{number}. {text}" for number, text in enumerate(operations, 1))
     return (
         f"{len(operations)} operation(s) completed before the failure and are not rolled "

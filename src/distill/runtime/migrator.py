@@ -150,6 +150,8 @@ class MigrationContext:
         self._release_lock: Callable[[], None] | None = None  # the deploy lock, when held
         self._running = False
         self._dry_run: DryRun | None = None  # set while a dry run runs
+        # the running revision's directives start through it (runtime/resume.py)
+        self.operation_gate: Any = None
         # revisions applied whose transaction has not committed yet, for the observers,
         # and those whose COMMIT was seen but not yet told
         self._awaiting_commit: list[RevisionRun] = []
@@ -420,6 +422,7 @@ class MigrationContext:
         in_owned_transaction = False
         self._step_owns_transaction = False
         opened_before = self._transaction is not None
+        self.operation_gate = None
         run = self._revision_run(step)
         try:
             with self._step_transaction(own_transaction):
@@ -493,6 +496,8 @@ class MigrationContext:
         with Operations.context(self):
             if step.kind != "stamp":
                 self._migration_function(step)(**kw)
+                if self.operation_gate is not None:  # a resume met all it skipped
+                    self.operation_gate.finish()
             self._version.apply(self._sink, step.removes, step.adds)
             for version in step.removes:
                 if version in self._heads:
@@ -543,6 +548,19 @@ class MigrationContext:
             return
         self._finish_transaction(commit=True)
         self._transaction = self.connection.begin()
+
+    def commit_operation(self, record: Callable[[Connection], None]) -> bool:
+        """Without transactional DDL: write `record` and commit it with what the revision
+        did so far (a resume point); False when the run does not own its transaction."""
+        if self.transactional_ddl or self._transaction is None or self._dry_run is not None:
+            return False
+        if self._in_external_transaction or self.as_sql:
+            return False
+        record(self.connection)
+        self._finish_transaction(commit=True)
+        self._transaction = self.connection.begin()
+        notify(self.request.observers, "transaction_reopened", self.connection)
+        return True
 
     # -- dry run ------------------------------------------------------------------------
 
@@ -745,6 +763,8 @@ class MigrationContext:
 
     def _failure(self, step: Step, error: Exception, rolled_back: bool) -> RevisionFailure:
         """Which revision, which statement, and the state left, read back (failures.py)."""
+        from distill.runtime.resume import ResumeRefused
+
         rev = step.revision or ", ".join(step.adds) or "base"
         if self.as_sql:
             state = failures.OFFLINE_STATE
@@ -766,6 +786,8 @@ class MigrationContext:
                 read,
                 transactional_ddl=self.impl.transactional_ddl,
                 database=self.impl.name,
+                resumable=self.operation_gate is not None and not self._in_external_transaction,
+                refused=isinstance(error, ResumeRefused),
             )
         hint = self.impl.failure_hint(error, per_migration=self._transaction_per_migration)
         path = self._path(step.revision) if step.kind != "stamp" else None

@@ -88,7 +88,7 @@ class RevisionObserver:
 
     def operation_finished(self, context: MigrationContext, operation: Any) -> None:
         """A directive (`op.create_table(...)`, ...) of the running revision completed;
-        told by the `op` facade, outside batch blocks."""
+        told by the `op` facade (for a batch block, per statement it runs at its end)."""
 
     def revision_applied(self, run: RevisionRun) -> None:
         """The revision ran and its version rows are written; its transaction is still open."""
