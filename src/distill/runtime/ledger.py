@@ -156,16 +156,34 @@ class LogTable:
             query = query.order_by(column.desc()).limit(limit)
             rows = list(reversed(connection.execute(query).all()))
         else:
-            rows = connection.execute(query.order_by(column)).all()
+            rows = list(connection.execute(query.order_by(column)).all())
         # a run reads the whole log before it starts: one Who per distinct runner
         runners: dict[tuple[Any, Any, Any], Who] = {}
         entries = []
         for row in rows:
-            runner = row[7:10]
+            (revision, direction, action, outcome, checksum, started, finished) = row[:7]
+            runner = (row[7], row[8], row[9])
             who = runners.get(runner)
             if who is None:
                 who = runners[runner] = Who(row[7] or "", row[8] or "", row[9] or "")
-            entries.append(Entry(*row[:7], who, *row[10:]))
+            statement, error, note, operations, row_id = row[10:]
+            entries.append(
+                Entry(
+                    revision,
+                    direction,
+                    action,
+                    outcome,
+                    checksum,
+                    started,
+                    finished,
+                    who,
+                    statement,
+                    error,
+                    note,
+                    operations,
+                    row_id,
+                )
+            )
         return entries
 
     def _row(self, entry: Entry) -> dict[str, Any]:
