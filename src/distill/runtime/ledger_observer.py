@@ -134,7 +134,8 @@ class LedgerObserver(RevisionObserver):
             # is rolled back, so neither its rows nor a read-back would be true
             del self._runs[id(context)]
             return
-        state.log.create(connection)
+        if not had_log:
+            state.log.create(connection)
         now = utcnow()
         rows = [
             self._entry(f.revision, "upgrade", "accept", f.checksum, now, note=_accepted(f))

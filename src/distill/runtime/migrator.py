@@ -29,12 +29,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
-from distill.runtime import failures
 from distill.runtime.configuring import RunTransaction, dialect_for
 from distill.runtime.connection_watch import ConnectionWatch
-from distill.runtime.ddl_retry import pause_before_retry, with_lock_timeout
-from distill.runtime.deploy_lock import nothing_left, take_deploy_lock
-from distill.runtime.dry_run import DryRun, check_can_dry_run
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
@@ -53,6 +49,7 @@ if TYPE_CHECKING:
     from distill.config import Config
     from distill.dialects.run_hooks import DDLTransactions
     from distill.graph import Step
+    from distill.runtime.dry_run import DryRun
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
 
@@ -75,7 +72,12 @@ class MigrationContext:
         from distill.dialects.run_hooks import DDLTransactions
 
         run_options, configure_options = split_options(opts)
-        self.request = with_lock_timeout((request or RunRequest()).with_options(run_options))
+        self.request = (request or RunRequest()).with_options(run_options)
+        if self.request.locking is not None and self.request.locking.ddl_lock_timeout is not None:
+            # the modules of locking and dry runs load only for runs that use them
+            from distill.runtime.ddl_retry import with_lock_timeout
+
+            self.request = with_lock_timeout(self.request)
         self.environment_context = environment_context
         self.opts = configure_options
         opts = configure_options
@@ -306,6 +308,8 @@ class MigrationContext:
             steps = self.request.action.steps(heads, self)
             self._import_revisions(steps)
             if not steps and self.request.locking is not None:
+                from distill.runtime.deploy_lock import nothing_left
+
                 nothing_left(self.request.action)
             reporter = get_reporter()
             reporter.run_started(len(steps))
@@ -342,6 +346,8 @@ class MigrationContext:
             return
         if not isinstance(self._sink, ConnectionSink):
             return
+        from distill.runtime.deploy_lock import take_deploy_lock
+
         self._release_lock = take_deploy_lock(self, locking.lock_timeout)
         if self.environment_context is not None:
             self.environment_context.call_at_exit(self._release_lock)
@@ -373,6 +379,8 @@ class MigrationContext:
                 if self.request.locking is None or revision_failure(error) is None:
                     raise
                 attempt += 1
+                from distill.runtime.ddl_retry import pause_before_retry
+
                 pause = pause_before_retry(self, error, attempt, self._step_rolled_back_whole())
                 self._heads = list(heads)
                 time.sleep(pause)
@@ -468,6 +476,8 @@ class MigrationContext:
         self._tell_committed()
         if run is None:
             return
+        from distill.runtime import failures
+
         statement = failures.failing_statement(error)
         notify(self.request.observers, "revision_failed", run, error, statement)
 
@@ -550,6 +560,8 @@ class MigrationContext:
     def _dry_run_scope(self) -> Iterator[None]:
         """The whole run in one transaction (a savepoint inside a caller's transaction)
         that is rolled back at the end, its statements printed; commits are refused."""
+        from distill.runtime.dry_run import DryRun, check_can_dry_run
+
         connection = self._live("run_migrations()")
         check_can_dry_run(self.impl, getattr(self.request.action, "direction", "upgrade"))
         recorder = DryRun(connection, self._output)
@@ -745,6 +757,8 @@ class MigrationContext:
 
     def _failure(self, step: Step, error: Exception, rolled_back: bool) -> RevisionFailure:
         """Which revision, which statement, and the state left, read back (failures.py)."""
+        from distill.runtime import failures
+
         rev = step.revision or ", ".join(step.adds) or "base"
         if self.as_sql:
             state = failures.OFFLINE_STATE
