@@ -8,6 +8,7 @@ link tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,6 +23,7 @@ from distill.errors import (
 )
 
 ILLEGAL_REVISION_CHARS = "@-+:"
+_ILLEGAL = re.compile(f"[{re.escape(ILLEGAL_REVISION_CHARS)}]")
 
 # Alembic's version table stores an id in version_num VARCHAR(32).
 MAX_REVISION_ID_LENGTH = 32
@@ -61,7 +63,7 @@ class Step:
 
 def check_revision_id(rev_id: str) -> None:
     """Raise ResolutionError if `rev_id` cannot be a revision id (empty, or `@ - + :`)."""
-    if rev_id and "@" not in rev_id and "-" not in rev_id and "+" not in rev_id and ":" not in rev_id:
+    if rev_id and _ILLEGAL.search(rev_id) is None:
         return  # the common case, without building sets (every header is checked)
     bad = sorted(set(rev_id) & set(ILLEGAL_REVISION_CHARS))
     if bad:
