@@ -151,6 +151,8 @@ class MigrationContext:
         self._step_owns_transaction = False  # the step opened the transaction it ran in
         self._release_lock: Callable[[], None] | None = None  # the deploy lock, when held
         self._running = False
+        # True while the step running is not the plan's last: its commit may be deferred
+        self._more_steps = False
         self._dry_run: DryRun | None = None  # set while a dry run runs
         # revisions applied whose transaction has not committed yet, for the observers,
         # and those whose COMMIT was seen but not yet told
@@ -319,7 +321,9 @@ class MigrationContext:
                 event = StepEvent(
                     number, len(steps), step.kind, step.revision, describe_step(self.script, step)
                 )
+                self._more_steps = number < len(steps)
                 self._run_step_retrying(step, event, kw, own_transaction=idle_at_start)
+            self._more_steps = False
             # what this run began implicitly (the version table, stamps) is committed
             if (
                 idle_at_start
@@ -334,6 +338,7 @@ class MigrationContext:
                 notify(self.request.observers, "run_finished", self)
         finally:
             self._running = False
+            self._more_steps = False
             if self._watch is not None and self._transaction is None:
                 self._watch.stop()  # else when env.py's transaction ends
             self._ddl_transactions.exit()
@@ -671,6 +676,8 @@ class MigrationContext:
         if transaction is None:
             return
         with self._ours():
+            if commit and self._more_steps and self._defers_flush_now():
+                self.impl.defer_commit_flush(self.connection)  # the run's last commit waits
             if transaction.is_active:
                 if commit:
                     transaction.commit()
@@ -687,6 +694,10 @@ class MigrationContext:
             self._tell_committed()
         if self._watch is not None and not self._running:
             self._watch.stop()
+
+    def _defers_flush_now(self) -> bool:
+        """A live, non-dry run inside a transaction: a revision's commit may defer its flush."""
+        return self._dry_run is None and not self.as_sql and self.connection.in_transaction()
 
     def _rollback_run(self) -> None:
         """After a failed step, roll back the run's own transaction now, so the error can
