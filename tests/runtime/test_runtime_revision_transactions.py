@@ -223,3 +223,36 @@ def test_begin_transaction_still_opens_one_for_code_that_runs_ops_itself(
             raise RuntimeError("undo")
         assert not sa.inspect(connection).has_table("t1")
     engine.dispose()
+
+
+def test_postgresql_commits_of_revisions_before_the_last_do_not_wait_for_the_disk(
+    tmp_path: Path, pg_url: str
+) -> None:
+    project = Project(tmp_path, pg_url)
+    for number in range(1, 4):
+        down = f"rev{number - 1:03d}" if number > 1 else None
+        body = f'op.execute("CREATE TABLE t{number} (id INTEGER)")\n'
+        project.add(f"rev{number:03d}", down, f"step {number}", body)
+    seen: list[str] = []
+
+    def record(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        command.upgrade(project.config(), "head", dry_run=True)
+        dry = list(seen)
+        seen.clear()
+        command.upgrade(project.config(), "head")
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    deferred = "SET LOCAL synchronous_commit TO OFF"
+    assert deferred not in dry  # a dry run commits nothing
+    creates = [number for number, text in enumerate(seen) if text.startswith("CREATE TABLE t")]
+    marks = [number for number, text in enumerate(seen) if text == deferred]
+    # one before each commit but the last: the run's last commit is durable, and with it
+    # every commit before it
+    assert len(marks) == 2
+    assert creates[0] < marks[0] < creates[1] < marks[1] < creates[2]
+    assert project.rows() == {"rev003"}
+    assert project.tables() == {"alembic_version", "t1", "t2", "t3"}

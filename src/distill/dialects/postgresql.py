@@ -258,6 +258,12 @@ class PostgreSQLImpl(DialectImpl):
         """An advisory lock held by a session of its own (postgresql_locks.py)."""
         return AdvisoryDeployLock(connection, name)
 
+    def defer_commit_flush(self, connection: sa.Connection) -> None:
+        """SET LOCAL synchronous_commit TO OFF: the COMMIT does not wait for its WAL flush
+        (the server flushes it within a fraction of a second, and the next durable commit
+        waits for it); a server crash in between loses whole revisions, never half of one."""
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
     def set_ddl_lock_timeout(self, connection: sa.Connection, seconds: float) -> bool:
         """SET LOCAL lock_timeout."""
         return set_lock_timeout(connection, seconds)

@@ -91,6 +91,14 @@ class RunHooks:
         where = database_label(connection)
         return DeployLock(f"{where} {name}", where)
 
+    def defer_commit_flush(self, connection: sa.Connection) -> None:
+        """Let the next COMMIT on `connection` return before it is on disk.
+
+        The runtime asks before committing a revision that more revisions of the run
+        follow: the revision stays all-or-nothing, and the run's last commit (a durable
+        one) makes every earlier one durable with it. This default commits durably.
+        """
+
     def set_ddl_lock_timeout(self, connection: sa.Connection, seconds: float) -> bool:
         """Make the statements of the transaction now open on `connection` give up waiting
         for a lock after `seconds`; False when this database has no such setting."""

@@ -8,6 +8,7 @@ link tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,6 +23,7 @@ from distill.errors import (
 )
 
 ILLEGAL_REVISION_CHARS = "@-+:"
+_ILLEGAL = re.compile(f"[{re.escape(ILLEGAL_REVISION_CHARS)}]")
 
 # Alembic's version table stores an id in version_num VARCHAR(32).
 MAX_REVISION_ID_LENGTH = 32
@@ -61,6 +63,8 @@ class Step:
 
 def check_revision_id(rev_id: str) -> None:
     """Raise ResolutionError if `rev_id` cannot be a revision id (empty, or `@ - + :`)."""
+    if rev_id and _ILLEGAL.search(rev_id) is None:
+        return  # the common case, without building sets (every header is checked)
     bad = sorted(set(rev_id) & set(ILLEGAL_REVISION_CHARS))
     if bad:
         raise ResolutionError(
@@ -289,9 +293,14 @@ class RevisionMap:
         level: dict[str, int] = {}
         pending = {r: len(self.all_down[r]) for r in self._revs}
         ready = [r for r in self._revs if not pending[r]]
+        all_down = self.all_down
         while ready:
             r = ready.pop()
-            level[r] = 1 + max((level[p] for p in self.all_down[r]), default=-1)
+            parents = all_down[r]
+            if len(parents) == 1:  # most revisions: one parent, no generator needed
+                level[r] = level[parents[0]] + 1
+            else:
+                level[r] = 1 + max((level[p] for p in parents), default=-1)
             for child in self.all_up[r]:
                 pending[child] -= 1
                 if not pending[child]:

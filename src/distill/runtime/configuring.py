@@ -12,6 +12,9 @@ from distill.errors import DistillError
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Dialect
 
+    from distill.runtime.connection_watch import ConnectionWatch
+    from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
+
 
 class RunTransaction:
     """What begin_transaction() returns when it opened a real transaction."""
@@ -74,3 +77,30 @@ def dialect_for(
             "(online) or url=... / dialect_name=... (offline --sql) to context.configure()"
         )
     return dialect
+
+
+def open_sink(
+    dialect: Dialect,
+    connection: Connection | None,
+    output: ScriptOutput,
+    *,
+    as_sql: bool,
+    literal_binds: bool,
+    tenant_schema: str | None,
+) -> tuple[ConnectionSink | ScriptSink | NoConnectionSink, Any, ConnectionWatch | None]:
+    """Where a run's SQL goes, the connection (or --sql's mock) it exposes, and the watch
+    on a live connection: the script, a dialect alone (as Alembic allows: plugins render
+    SQL or autogenerate with it), or the connection, put in the tenant's schema."""
+    from distill.runtime.connection_watch import ConnectionWatch
+    from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptSink
+    from distill.runtime.tenant import use_tenant_schema
+
+    if as_sql:
+        script = ScriptSink(dialect, output, literal_binds=literal_binds)
+        return script, script.mock_connection(), None
+    if connection is None:
+        return NoConnectionSink(dialect, literal_binds=literal_binds), None, None
+    if tenant_schema is not None:
+        use_tenant_schema(connection, tenant_schema)
+    sink = ConnectionSink(connection, literal_binds=literal_binds)
+    return sink, connection, ConnectionWatch(connection)

@@ -149,14 +149,42 @@ class LogTable:
         """The rows, oldest first (the newest `limit` only, when given); none without a table."""
         if not self.exists(connection):
             return []
-        column = self.table.c.id
-        query = sa.select(self.table)
+        table = self.table
+        column = table.c.id
+        query = sa.select(*(table.c[name] for name in _READ_ORDER))
         if limit is not None:
             query = query.order_by(column.desc()).limit(limit)
-            rows = list(reversed(connection.execute(query).mappings().all()))
+            rows = list(reversed(connection.execute(query).all()))
         else:
-            rows = list(connection.execute(query.order_by(column)).mappings().all())
-        return [self._entry(row) for row in rows]
+            rows = list(connection.execute(query.order_by(column)).all())
+        # a run reads the whole log before it starts: one Who per distinct runner
+        runners: dict[tuple[Any, Any, Any], Who] = {}
+        entries = []
+        for row in rows:
+            (revision, direction, action, outcome, checksum, started, finished) = row[:7]
+            runner = (row[7], row[8], row[9])
+            who = runners.get(runner)
+            if who is None:
+                who = runners[runner] = Who(row[7] or "", row[8] or "", row[9] or "")
+            statement, error, note, operations, row_id = row[10:]
+            entries.append(
+                Entry(
+                    revision,
+                    direction,
+                    action,
+                    outcome,
+                    checksum,
+                    started,
+                    finished,
+                    who,
+                    statement,
+                    error,
+                    note,
+                    operations,
+                    row_id,
+                )
+            )
+        return entries
 
     def _row(self, entry: Entry) -> dict[str, Any]:
         return {
@@ -176,23 +204,25 @@ class LogTable:
             "operations": entry.operations,
         }
 
-    @staticmethod
-    def _entry(row: Any) -> Entry:
-        return Entry(
-            revision=row["revision"],
-            direction=row["direction"],
-            action=row["action"],
-            outcome=row["outcome"],
-            checksum=row["checksum"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-            who=Who(row["os_user"] or "", row["host"] or "", row["distill_version"] or ""),
-            failing_statement=row["failing_statement"],
-            error=row["error"],
-            note=row["note"],
-            operations=row["operations"],
-            id=row["id"],
-        )
+
+# The columns `read` selects: Entry's fields in order, `who` as its three columns.
+_READ_ORDER = (
+    "revision",
+    "direction",
+    "action",
+    "outcome",
+    "checksum",
+    "started_at",
+    "finished_at",
+    "os_user",
+    "host",
+    "distill_version",
+    "failing_statement",
+    "error",
+    "note",
+    "operations",
+    "id",
+)
 
 
 def standing(entries: Sequence[Entry]) -> dict[str, Entry]:

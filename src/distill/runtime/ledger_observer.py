@@ -110,8 +110,15 @@ class LedgerObserver(RevisionObserver):
         """`refuse_edited=False` (stamp): edited files neither refuse nor get accepted."""
         self.allow_edited = allow_edited
         self.refuse_edited = refuse_edited
-        self.who = Who.current()
+        self._who: Who | None = None
         self._runs: dict[int, _RunState] = {}
+
+    @property
+    def who(self) -> Who:
+        """Who runs (looked up when the first row is written: a no-op run writes none)."""
+        if self._who is None:
+            self._who = Who.current()
+        return self._who
 
     # -- before the plan ---------------------------------------------------------------
 
@@ -138,7 +145,8 @@ class LedgerObserver(RevisionObserver):
             # is rolled back, so neither its rows nor a read-back would be true
             del self._runs[id(context)]
             return
-        state.log.create(connection)
+        if not had_log:
+            state.log.create(connection)
         if not context.transactional_ddl:
             self._open_progress(context, connection, state, entries)
         now = utcnow()

@@ -12,12 +12,8 @@ Transactions (ALEMBIC-FACTS §5, plus distill's deliberate changes):
 - when env.py opens no transaction at all, each revision gets its own (Alembic would
   leave the work uncommitted and lose it when the connection closes).
 
-Observers (runtime/observers.py): the one hook point for code that follows a run per
-revision (the applied-revision log). `RunRequest.observers` are told, for every step of
-an online run, `revision_started` and `revision_applied` inside the revision's
-transaction (what they write there commits with the revision), `revision_committed`
-after that transaction committed, and `revision_failed` (with the original exception
-and the failing statement) after the rollback. See `_run_step`.
+`RunRequest.observers` (runtime/observers.py, which says when each is told) follow an
+online run revision by revision; `_run_step` tells them.
 """
 
 from __future__ import annotations
@@ -29,21 +25,15 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError, RevisionFailure, attach_failure, revision_failure
-from distill.runtime import failures
-from distill.runtime.configuring import RunTransaction, dialect_for
-from distill.runtime.connection_watch import ConnectionWatch
-from distill.runtime.ddl_retry import pause_before_retry, with_lock_timeout
-from distill.runtime.deploy_lock import nothing_left, take_deploy_lock
-from distill.runtime.dry_run import DryRun, check_can_dry_run
+from distill.runtime.configuring import RunTransaction, dialect_for, open_sink
 from distill.runtime.observers import RevisionRun, notify
 from distill.runtime.report import StepEvent, get_reporter
 from distill.runtime.request import RunRequest, split_options
-from distill.runtime.sink import ConnectionSink, NoConnectionSink, ScriptOutput, ScriptSink
+from distill.runtime.sink import ConnectionSink, ScriptOutput, ScriptSink
 
 # MigrationInfo: Alembic's runtime.migration module, which compat serves from this one, has it
 from distill.runtime.steps import MigrationInfo as MigrationInfo
-from distill.runtime.steps import describe_step, known_revision, migration_info
-from distill.runtime.tenant import use_tenant_schema
+from distill.runtime.steps import describe_step, import_revisions, known_revision, migration_info
 from distill.runtime.version_table import DEFAULT_NAME, VersionTable
 
 if TYPE_CHECKING:
@@ -53,6 +43,7 @@ if TYPE_CHECKING:
     from distill.config import Config
     from distill.dialects.run_hooks import DDLTransactions
     from distill.graph import Step
+    from distill.runtime.dry_run import DryRun
     from distill.runtime.environment import EnvironmentContext
     from distill.scripts.directory import ScriptDirectory
 
@@ -75,7 +66,12 @@ class MigrationContext:
         from distill.dialects.run_hooks import DDLTransactions
 
         run_options, configure_options = split_options(opts)
-        self.request = with_lock_timeout((request or RunRequest()).with_options(run_options))
+        self.request = (request or RunRequest()).with_options(run_options)
+        if self.request.locking is not None and self.request.locking.ddl_lock_timeout is not None:
+            # the modules of locking and dry runs load only for runs that use them
+            from distill.runtime.ddl_retry import with_lock_timeout
+
+            self.request = with_lock_timeout(self.request)
         self.environment_context = environment_context
         self.opts = configure_options
         opts = configure_options
@@ -110,23 +106,16 @@ class MigrationContext:
         self._transaction: Transaction | None = None
         # what makes DDL transactional on this connection, entered around each transaction
         self._ddl_transactions: DDLTransactions = DDLTransactions()
-        self._sink: ConnectionSink | ScriptSink | NoConnectionSink
-        self._in_external_transaction = False
-        self._watch: ConnectionWatch | None = None
-        if self.as_sql:
-            self._sink = ScriptSink(dialect, self._output, literal_binds=literal_binds)
-            self.connection: Any = self._sink.mock_connection()
-        elif connection is None:
-            # a dialect alone, as Alembic allows (plugins render SQL or autogenerate with it)
-            self._sink = NoConnectionSink(dialect, literal_binds=literal_binds)
-            self.connection = None
-        else:
-            if self.request.tenant_schema is not None:
-                use_tenant_schema(connection, self.request.tenant_schema)
-            self._sink = ConnectionSink(connection, literal_binds=literal_binds)
-            self.connection = connection
-            self._in_external_transaction = connection.in_transaction()
-            self._watch = ConnectionWatch(connection)
+        self._sink, self.connection, self._watch = open_sink(
+            dialect,
+            connection,
+            self._output,
+            as_sql=self.as_sql,
+            literal_binds=literal_binds,
+            tenant_schema=self.request.tenant_schema,
+        )
+        live_connection = connection if self._watch is not None else None
+        self._in_external_transaction = bool(live_connection and live_connection.in_transaction())
 
         transactional_ddl: bool | None = opts.get("transactional_ddl")
         live = isinstance(self._sink, ConnectionSink)
@@ -149,6 +138,8 @@ class MigrationContext:
         self._step_owns_transaction = False  # the step opened the transaction it ran in
         self._release_lock: Callable[[], None] | None = None  # the deploy lock, when held
         self._running = False
+        # True while the step running is not the plan's last: its commit may be deferred
+        self._more_steps = False
         self._dry_run: DryRun | None = None  # set while a dry run runs
         # the running revision's directives start through it (runtime/resume.py)
         self.operation_gate: Any = None
@@ -164,8 +155,9 @@ class MigrationContext:
         reporter.info(f"Context impl {type(self.impl).__name__}.")
         if self.as_sql:
             reporter.info("Generating static SQL")
-        mode = "transactional" if self.impl.transactional_ddl else "non-transactional"
-        reporter.info(f"Will assume {mode} DDL.")
+        reporter.info(
+            f"Will assume {'' if self.impl.transactional_ddl else 'non-'}transactional DDL."
+        )
 
     @classmethod
     def configure(
@@ -306,8 +298,10 @@ class MigrationContext:
             if live:
                 notify(self.request.observers, "run_started", self, tuple(heads))
             steps = self.request.action.steps(heads, self)
-            self._import_revisions(steps)
+            import_revisions(self.script, steps)
             if not steps and self.request.locking is not None:
+                from distill.runtime.deploy_lock import nothing_left
+
                 nothing_left(self.request.action)
             reporter = get_reporter()
             reporter.run_started(len(steps))
@@ -317,7 +311,9 @@ class MigrationContext:
                 event = StepEvent(
                     number, len(steps), step.kind, step.revision, describe_step(self.script, step)
                 )
+                self._more_steps = number < len(steps)
                 self._run_step_retrying(step, event, kw, own_transaction=idle_at_start)
+            self._more_steps = False
             # what this run began implicitly (the version table, stamps) is committed
             if (
                 idle_at_start
@@ -332,6 +328,7 @@ class MigrationContext:
                 notify(self.request.observers, "run_finished", self)
         finally:
             self._running = False
+            self._more_steps = False
             if self._watch is not None and self._transaction is None:
                 self._watch.stop()  # else when env.py's transaction ends
             self._ddl_transactions.exit()
@@ -344,6 +341,8 @@ class MigrationContext:
             return
         if not isinstance(self._sink, ConnectionSink):
             return
+        from distill.runtime.deploy_lock import take_deploy_lock
+
         self._release_lock = take_deploy_lock(self, locking.lock_timeout)
         if self.environment_context is not None:
             self.environment_context.call_at_exit(self._release_lock)
@@ -375,6 +374,8 @@ class MigrationContext:
                 if self.request.locking is None or revision_failure(error) is None:
                     raise
                 attempt += 1
+                from distill.runtime.ddl_retry import pause_before_retry
+
                 pause = pause_before_retry(self, error, attempt, self._step_rolled_back_whole())
                 self._heads = list(heads)
                 time.sleep(pause)
@@ -392,23 +393,6 @@ class MigrationContext:
             and watch is not None
             and watch.foreign_commits == self._step_watch_marks[0]
         )
-
-    def _import_revisions(self, steps: Sequence[Step]) -> None:
-        """Import the revision files of the run before running the first one.
-
-        Alembic imports every revision file before it runs any, and histories rely on it:
-        a revision may use a submodule that only a later file imports. A file that fails
-        to import here is left for its step to import again and report.
-        """
-        if self.script is None:
-            return
-        for step in steps:
-            if step.kind == "stamp" or step.revision is None:
-                continue
-            try:
-                self.script.load_module(step.revision)
-            except Exception:
-                return
 
     def _run_step(
         self, step: Step, event: StepEvent, kw: Mapping[str, Any], own_transaction: bool
@@ -471,6 +455,8 @@ class MigrationContext:
         self._tell_committed()
         if run is None:
             return
+        from distill.runtime import failures
+
         statement = failures.failing_statement(error)
         notify(self.request.observers, "revision_failed", run, error, statement)
 
@@ -568,6 +554,8 @@ class MigrationContext:
     def _dry_run_scope(self) -> Iterator[None]:
         """The whole run in one transaction (a savepoint inside a caller's transaction)
         that is rolled back at the end, its statements printed; commits are refused."""
+        from distill.runtime.dry_run import DryRun, check_can_dry_run
+
         connection = self._live("run_migrations()")
         check_can_dry_run(self.impl, getattr(self.request.action, "direction", "upgrade"))
         recorder = DryRun(connection, self._output)
@@ -677,6 +665,8 @@ class MigrationContext:
         if transaction is None:
             return
         with self._ours():
+            if commit and self._more_steps and self._defers_flush_now():
+                self.impl.defer_commit_flush(self.connection)  # the run's last commit waits
             if transaction.is_active:
                 if commit:
                     transaction.commit()
@@ -693,6 +683,10 @@ class MigrationContext:
             self._tell_committed()
         if self._watch is not None and not self._running:
             self._watch.stop()
+
+    def _defers_flush_now(self) -> bool:
+        """A live, non-dry run inside a transaction: a revision's commit may defer its flush."""
+        return self._dry_run is None and not self.as_sql and self.connection.in_transaction()
 
     def _rollback_run(self) -> None:
         """After a failed step, roll back the run's own transaction now, so the error can
@@ -763,6 +757,7 @@ class MigrationContext:
 
     def _failure(self, step: Step, error: Exception, rolled_back: bool) -> RevisionFailure:
         """Which revision, which statement, and the state left, read back (failures.py)."""
+        from distill.runtime import failures
         from distill.runtime.resume import ResumeRefused
 
         rev = step.revision or ", ".join(step.adds) or "base"

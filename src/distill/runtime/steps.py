@@ -140,3 +140,21 @@ def _stamps_down(graph: RevisionGraph | None, step: Step) -> bool:
     except DistillError:  # rows the graph does not know: call it an upgrade
         return False
     return any(row in above for row in step.removes)
+
+
+def import_revisions(script: ScriptDirectory | None, steps: Sequence[Step]) -> None:
+    """Import the revision files of a run before running the first one.
+
+    Alembic imports every revision file before it runs any, and histories rely on it:
+    a revision may use a submodule that only a later file imports. A file that fails
+    to import here is left for its step to import again and report.
+    """
+    if script is None:
+        return
+    for step in steps:
+        if step.kind == "stamp" or step.revision is None:
+            continue
+        try:
+            script.load_module(step.revision)
+        except Exception:
+            return

@@ -49,7 +49,9 @@ def _load(path: str) -> dict[str, Entry]:
         entries = marshal.loads(payload)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
-    return entries if type(entries) is dict else {}
+    if type(entries) is not dict:
+        return {}
+    return {path: entry for path, entry in entries.items() if _valid(entry)}
 
 
 def _valid(entry: object) -> bool:
@@ -81,11 +83,17 @@ class HeaderCache:
             stat = os.stat(path)
         except OSError:
             return read_header(path)  # reports the error as reading would
-        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         entry = self._old.get(path)
-        if entry is not None and _valid(entry) and entry[:4] == key:
+        if (
+            entry is not None
+            and entry[1] == stat.st_mtime_ns
+            and entry[0] == stat.st_size
+            and entry[2] == stat.st_ctime_ns
+            and entry[3] == stat.st_ino
+        ):
             self._new[path] = entry
             return Revision(entry[4], entry[5], entry[6], entry[7], entry[8], path)
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         revision = read_header(path)
         self._changed = True
         if self._now - max(stat.st_mtime, stat.st_ctime) >= SETTLE_SECONDS:
