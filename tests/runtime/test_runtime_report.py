@@ -32,6 +32,24 @@ def default_reporter() -> Iterator[None]:
     set_reporter(None)
 
 
+@pytest.fixture(autouse=True)
+def no_alembic_logging_setup() -> Iterator[None]:
+    """An earlier test's env.py may have configured `alembic` loggers in this process (its
+    fileConfig): that switches reporters to logging, so clear it for these tests."""
+    saved = []
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and (
+            name == "alembic" or name.startswith("alembic.")
+        ):
+            saved.append((logger, logger.level, list(logger.handlers)))
+            logger.setLevel(logging.NOTSET)
+            logger.handlers.clear()
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
 def test_log_reporter_writes_alembics_lines(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="distill.runtime.migration")
     reporter = LogReporter()
