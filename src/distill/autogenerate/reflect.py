@@ -140,7 +140,10 @@ def reflect_database(
 ) -> ReflectedDatabase:
     """Read the tables of `schemas` (None: the default schema) that include_name accepts."""
     accept = include_name or _accept_all
-    inspector = inspector if inspector is not None else sa.inspect(connection)
+    if inspector is None:
+        from distill.dialects import impl_class_for
+
+        inspector = impl_class_for(connection.dialect).bulk_inspector(connection)
     default_schema = connection.dialect.default_schema_name
     tables: dict[tuple[str | None, str], ReflectedTable] = {}
     enums: dict[tuple[str | None, str], ReflectedEnum] = {}
