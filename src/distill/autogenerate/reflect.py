@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,7 +104,15 @@ class ReflectedTable:
 
     def column(self, name: str) -> ReflectedColumn | None:
         """The column called `name`, if any."""
-        return next((column for column in self.columns if column.name == name), None)
+        return self._columns_by_name.get(name)
+
+    @cached_property
+    def _columns_by_name(self) -> dict[str, ReflectedColumn]:
+        """The columns by name, the first of a repeated name winning (built on first use)."""
+        found: dict[str, ReflectedColumn] = {}
+        for column in self.columns:
+            found.setdefault(column.name, column)
+        return found
 
 
 @dataclass(frozen=True)
