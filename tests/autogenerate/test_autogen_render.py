@@ -270,3 +270,21 @@ def test_multidb_tokens_each_get_their_rendered_ops(tmp_path: Path, new_database
     assert "create_table('beta'" in arguments["engine2_upgrades"]
     assert "drop_table('beta')" in arguments["engine2_downgrades"]
     assert "upgrades" not in arguments
+
+
+def test_a_repeated_type_renders_and_imports_the_same_each_time() -> None:
+    from distill.autogenerate.render_schema import render_type
+
+    for type_, expected, imports in [
+        (sa.String(32), "sa.String(length=32)", set()),
+        (sa.String(32, collation="C"), "sa.String(length=32, collation='C')", set()),
+        (
+            postgresql.HSTORE(text_type=postgresql.CITEXT()),
+            "postgresql.HSTORE(text_type=postgresql.CITEXT())",
+            {"from sqlalchemy.dialects import postgresql"},
+        ),
+    ]:
+        for _ in range(2):  # a fresh context each time: the second render is the cached one
+            context = _context()
+            assert render_type(context, type_) == expected
+            assert context.imports == imports

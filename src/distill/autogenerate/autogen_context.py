@@ -86,16 +86,18 @@ class AutogenContext:
 
     @property
     def inspector(self) -> Inspector:
-        """A SQLAlchemy Inspector on the connection (made once per run)."""
+        """A SQLAlchemy Inspector on the connection, the dialect's bulk one (made once per run)."""
         if self._inspector is None:
             if self.connection is None:
                 raise DistillError(
                     "this AutogenContext has no database connection; configure the "
                     "MigrationContext with connection=... to compare against a database"
                 )
-            import sqlalchemy as sa
+            from distill.dialects import impl_class_for
 
-            self._inspector = sa.inspect(self.connection)
+            self._inspector = impl_class_for(self.connection.dialect).bulk_inspector(
+                self.connection
+            )
         return self._inspector
 
     @contextmanager

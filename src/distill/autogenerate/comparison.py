@@ -29,6 +29,7 @@ class Comparison:
     native_enums: bool
     renames: Renames = field(default_factory=Renames)
     _tables: dict[tuple[str | None, str], sa.Table] = field(default_factory=dict)
+    _has_comparators: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def start(cls, context: AutogenContext, database: ReflectedDatabase) -> Comparison:
@@ -71,8 +72,13 @@ class Comparison:
         return self.context.filters_objects
 
     def has_comparators(self, target: str) -> bool:
-        """Whether plugins registered comparators for `target` ("table", "column")."""
-        return bool(self.context.comparators.ordered(target, self.dialect.name))
+        """Whether plugins registered comparators for `target` ("table", "column"): asked
+        once per run (per column otherwise)."""
+        found = self._has_comparators.get(target)
+        if found is None:
+            found = bool(self.context.comparators.ordered(target, self.dialect.name))
+            self._has_comparators[target] = found
+        return found
 
     def include_name(self, name: str | None, type_: str, parents: dict[str, Any]) -> bool:
         """include_name for a reflected name."""

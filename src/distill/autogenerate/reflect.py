@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,7 +104,15 @@ class ReflectedTable:
 
     def column(self, name: str) -> ReflectedColumn | None:
         """The column called `name`, if any."""
-        return next((column for column in self.columns if column.name == name), None)
+        return self._columns_by_name.get(name)
+
+    @cached_property
+    def _columns_by_name(self) -> dict[str, ReflectedColumn]:
+        """The columns by name, the first of a repeated name winning (built on first use)."""
+        found: dict[str, ReflectedColumn] = {}
+        for column in self.columns:
+            found.setdefault(column.name, column)
+        return found
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,10 @@ def reflect_database(
 ) -> ReflectedDatabase:
     """Read the tables of `schemas` (None: the default schema) that include_name accepts."""
     accept = include_name or _accept_all
-    inspector = inspector if inspector is not None else sa.inspect(connection)
+    if inspector is None:
+        from distill.dialects import impl_class_for
+
+        inspector = impl_class_for(connection.dialect).bulk_inspector(connection)
     default_schema = connection.dialect.default_schema_name
     tables: dict[tuple[str | None, str], ReflectedTable] = {}
     enums: dict[tuple[str | None, str], ReflectedEnum] = {}

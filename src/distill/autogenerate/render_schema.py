@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Hashable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import conv
 
 from distill.autogenerate.autogen_context import AutogenContext
 from distill.autogenerate.sql_text import compiled
+from distill.autogenerate.type_compare import type_key
 
 
 def sa_prefix(context: AutogenContext) -> str:
@@ -95,20 +97,36 @@ def _plain_repr(context: AutogenContext, type_: Any, prefix: str) -> str:
         if type_.as_tuple:
             args.append("as_tuple=True")
         return f"{type(type_).__name__}({', '.join(args)})"
+    key = type_key(type_)
+    known = _PLAIN_REPRS.get(key) if key is not None else None
+    if known is not None:
+        return known
     text = repr(type_)
     text = re.sub(r",?\s*metadata=MetaData\(\)", "", text)
     head, paren, arguments = text.partition("(")
-    for key in re.findall(r"(\w+)=", arguments):
-        value = getattr(type_, key, None)
+    nested_types = False
+    for name in re.findall(r"(\w+)=", arguments):
+        value = getattr(type_, name, None)
         if not isinstance(value, sa.types.TypeEngine) or value is type_:
             continue
         nested = re.escape(repr(value))
         if re.search(rf"(?<![\w.]){nested}", arguments):
+            nested_types = True
             rendered = render_type(context, value)
             arguments = re.sub(
                 rf"(?<![\w.]){nested}", rendered.replace("\\", "\\\\"), arguments, count=1
             )
-    return head + paren + arguments
+    text = head + paren + arguments
+    if key is not None and not nested_types:  # nested ones add imports: rendered each time
+        if len(_PLAIN_REPRS) >= 4096:
+            _PLAIN_REPRS.clear()
+        _PLAIN_REPRS[key] = text
+    return text
+
+
+# repr() of SQLAlchemy's own types without nested types, by class and attributes: a
+# thousand new tables repeat a handful of types, and repr() inspects signatures each time
+_PLAIN_REPRS: dict[Hashable, str] = {}
 
 
 def render_default(context: AutogenContext, default: Any) -> str | None:

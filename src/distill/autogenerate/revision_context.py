@@ -16,6 +16,7 @@ from typing import Any
 
 from distill.autogenerate.autogen_context import AutogenContext
 from distill.autogenerate.containers import DowngradeOps, MigrationScript, UpgradeOps
+from distill.autogenerate.gc_pause import existing_objects_frozen
 from distill.autogenerate.renames import RenameCandidate, Renames, find_candidates
 from distill.errors import DatabaseNotAtHead, DistillError
 
@@ -133,6 +134,12 @@ class RevisionContext:
             )
 
     def _run_environment(self, rev: Any, migration_context: Any, autogenerate: bool) -> None:
+        with existing_objects_frozen():
+            self._run_environment_unfrozen(rev, migration_context, autogenerate)
+
+    def _run_environment_unfrozen(
+        self, rev: Any, migration_context: Any, autogenerate: bool
+    ) -> None:
         opts = migration_context.opts
         warn_unknown_options(opts, getattr(self.script_directory, "env_py_location", None))
         template_args = opts.get("template_args")
@@ -257,14 +264,16 @@ class RevisionContext:
     def generate_scripts(self) -> Iterator[Any]:
         """Write each MigrationScript as a revision file; yields the Script of each."""
         for script in self.generated_revisions:
-            yield self.script_directory.generate_revision(
-                script.rev_id or _new_rev_id(),
-                script.message,
-                refresh=True,
-                head=script.head,
-                splice=bool(script.splice),
-                branch_labels=script.branch_label,
-                version_path=script.version_path,
-                depends_on=script.depends_on,
-                **self.template_args_for(script),
-            )
+            with existing_objects_frozen():
+                written = self.script_directory.generate_revision(
+                    script.rev_id or _new_rev_id(),
+                    script.message,
+                    refresh=True,
+                    head=script.head,
+                    splice=bool(script.splice),
+                    branch_labels=script.branch_label,
+                    version_path=script.version_path,
+                    depends_on=script.depends_on,
+                    **self.template_args_for(script),
+                )
+            yield written

@@ -8,6 +8,8 @@ Arguments the model leaves out (a MySQL display width, a collation) do not count
 from __future__ import annotations
 
 import re
+import weakref
+from collections.abc import Hashable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +20,41 @@ from distill.autogenerate.dialect_rules import ReflectionRules
 _CHARSET = re.compile(r"\s+(COLLATE|CHARACTER SET|CHARSET)\s+\S+", re.I)
 
 
+# Spellings of SQLAlchemy's own types by dialect, class and attributes: a thousand
+# tables repeat a handful of types, and compiling each costs more than the comparison.
+_SPELLINGS: weakref.WeakKeyDictionary[Dialect, dict[Hashable, str]] = weakref.WeakKeyDictionary()
+
+
 def type_spelling(type_: Any, dialect: Dialect) -> str:
     """The type as the database's DDL writes it, upper case, without collation."""
+    key = type_key(type_)
+    if key is None:
+        return _spelling(type_, dialect)
+    known = _SPELLINGS.setdefault(dialect, {})
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _spelling(type_, dialect)
+    return found
+
+
+def type_key(type_: Any) -> Hashable | None:
+    """What a built-in type's DDL and repr depend on (its class and attributes), or None
+    for a type that may depend on more (a TypeDecorator, a user's type, a variant)."""
+    cls = type(type_)
+    if not cls.__module__.startswith("sqlalchemy.") or isinstance(type_, sa.types.TypeDecorator):
+        return None
+    attributes = getattr(type_, "__dict__", None)
+    if attributes is None or attributes.get("_variant_mapping"):
+        return None
+    key = (cls, tuple(sorted((k, type(v), v) for k, v in attributes.items())))
+    try:
+        hash(key)
+    except TypeError:  # an attribute holding a list or a dict: compiled each time
+        return None
+    return key
+
+
+def _spelling(type_: Any, dialect: Dialect) -> str:
     try:
         text = str(sa.types.to_instance(type_).compile(dialect=dialect))
     except Exception:  # a type the dialect cannot compile: compare by its class name

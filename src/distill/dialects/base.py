@@ -366,6 +366,11 @@ class DialectImpl(RunHooks):
         connection = getattr(self.sink, "connection", None)
         return connection if isinstance(connection, sa.Connection) else None
 
+    @classmethod
+    def bulk_inspector(cls, connection: sa.Connection) -> sa.Inspector:
+        """An Inspector for reading a whole schema (autogenerate): SQLAlchemy's own here."""
+        return sa.inspect(connection)
+
     def reflected_column(
         self, table_name: str, column_name: str, *, schema: str | None = None, where: str = ""
     ) -> ReflectedColumn | None:

@@ -84,6 +84,13 @@ class SQLiteImpl(DialectImpl):
         return sqlite_ddl_transactions(connection)
 
     @classmethod
+    def bulk_inspector(cls, connection: sa.Connection) -> sa.Inspector:
+        """SQLAlchemy's reflection fed by one query per kind of object (bulk_reflection.py)."""
+        from distill.dialects.sqlite.bulk_reflection import bulk_inspector
+
+        return bulk_inspector(connection)
+
+    @classmethod
     def deploy_lock(cls, connection: sa.Connection, name: str) -> DeployLock:
         """A file lock beside the database file (deploy_lock.py)."""
         return sqlite_deploy_lock(connection, name)
