@@ -3,15 +3,13 @@ with a branch, a merge, an enum, indexes, foreign keys and data statements."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from support.cli_project import distill, new_project, write_revision
-
-from distill.testing.schema import SchemaSnapshot, take_snapshot
+from support.squash_project import run_on, snapshot
 
 STATUS = 'sa.Enum("active", "closed", name="status")'
 HISTORY: list[tuple[str, str | tuple[str, ...] | None, str, str]] = [
@@ -71,28 +69,6 @@ def _project(tmp_path: Path, url: str) -> Path:
     return project
 
 
-def _point(project: Path, url: str) -> None:
-    ini = project / "distill.ini"
-    text = re.sub(r"(?m)^sqlalchemy.url = .*$", f"sqlalchemy.url = {url}", ini.read_text())
-    ini.write_text(text)
-
-
-def _run(project: Path, url: str, *args: str) -> str:
-    _point(project, url)
-    result = distill(project, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
-def _snapshot(url: str) -> SchemaSnapshot:
-    engine = sa.create_engine(url, poolclass=sa.NullPool)
-    try:
-        with engine.connect() as connection:
-            return take_snapshot(connection)
-    finally:
-        engine.dispose()
-
-
 def _rows(url: str, query: str) -> list[tuple[object, ...]]:
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     try:
@@ -108,13 +84,13 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
 ) -> None:
     urls = {name: new_database(backend) for name in ("full", "mid", "tip", "past", "fresh")}
     project = _project(tmp_path, urls["full"])
-    _run(project, urls["full"], "upgrade", "head")
-    _run(project, urls["mid"], "upgrade", "a2")
-    _run(project, urls["tip"], "upgrade", "m1")
-    _run(project, urls["past"], "upgrade", "head")
+    run_on(project, urls["full"], "upgrade", "head")
+    run_on(project, urls["mid"], "upgrade", "a2")
+    run_on(project, urls["tip"], "upgrade", "m1")
+    run_on(project, urls["past"], "upgrade", "head")
 
     scratch = [] if backend == "sqlite" else ["--url", new_database(backend)]
-    out = _run(project, urls["full"], "squash", "m1", "-m", "baseline of m1", *scratch)
+    out = run_on(project, urls["full"], "squash", "m1", "-m", "baseline of m1", *scratch)
     assert "replaces 5 revision(s), base..m1" in out
     assert "a2: bulk_insert into role (2 row(s)) (carried over)" in out
     assert "m1: execute UPDATE account SET email = 'unknown' WHERE email IS NULL" in out
@@ -122,14 +98,14 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
     (baseline,) = (project / "migrations" / "baseline").glob("*.py")
     assert "replaces: tuple[str, ...] = (" in baseline.read_text()
 
-    history = _run(project, urls["fresh"], "history")
+    history = run_on(project, urls["fresh"], "history")
     assert history.splitlines()[-1].startswith("baseline ") and "base..m1 (5 revisions)" in history
-    fresh = _run(project, urls["fresh"], "upgrade", "head")
+    fresh = run_on(project, urls["fresh"], "upgrade", "head")
     assert "baseline" in fresh and "Running upgrade b1" not in fresh
     for name in ("mid", "tip", "past", "fresh"):
-        _run(project, urls[name], "upgrade", "head")
+        run_on(project, urls[name], "upgrade", "head")
         assert _rows(urls[name], "SELECT version_num FROM alembic_version") == [("d1",)], name
-        assert _snapshot(urls[name]) == _snapshot(urls["full"]), name
+        assert snapshot(urls[name]) == snapshot(urls["full"]), name
         assert _rows(urls[name], "SELECT count(*) FROM named_account") == [(0,)], name
     assert _rows(urls["fresh"], "SELECT id, name FROM role ORDER BY id") == [
         (1, "admin"),
@@ -137,34 +113,34 @@ def test_squash_then_every_database_reaches_head_with_the_same_schema(
     ]
 
     # finalize: the baseline becomes m1, the old files go, every database keeps working
-    out = _run(project, urls["full"], "squash", "--finalize")
+    out = run_on(project, urls["full"], "squash", "--finalize")
     assert "deleted 5 replaced revision file(s)" in out
     versions = sorted(p.name for p in (project / "migrations" / "versions").glob("*.py"))
     assert versions == ["d1_x.py", "m1_baseline_of_m1.py"]
     finalized = (project / "migrations" / "versions" / "m1_baseline_of_m1.py").read_text()
     assert "squashed: tuple[str, ...] = (" in finalized  # the log accepts it for m1
-    assert "edited" not in _run(project, urls["past"], "verify")  # exit 0 checked by _run
+    assert "edited" not in run_on(project, urls["past"], "verify")  # exit 0 checked by _run
     assert not list((project / "migrations" / "baseline").glob("*.py"))
-    assert "d1 (head)" in _run(project, urls["past"], "heads")
+    assert "d1 (head)" in run_on(project, urls["past"], "heads")
     again = new_database(backend)
-    _run(project, again, "upgrade", "head")
-    assert _snapshot(again) == _snapshot(urls["full"])
-    _run(project, urls["past"], "upgrade", "head")
+    run_on(project, again, "upgrade", "head")
+    assert snapshot(again) == snapshot(urls["full"])
+    run_on(project, urls["past"], "upgrade", "head")
     assert _rows(urls["past"], "SELECT version_num FROM alembic_version") == [("d1",)]
-    _run(project, again, "downgrade", "base")
-    assert _snapshot(again).is_empty
+    run_on(project, again, "downgrade", "base")
+    assert snapshot(again).is_empty
 
 
 def test_squash_refuses_a_second_baseline_and_a_busy_scratch_database(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     project = _project(tmp_path, sqlite_url)
-    _run(project, sqlite_url, "upgrade", "a1")
+    run_on(project, sqlite_url, "upgrade", "a1")
     busy = distill(project, "squash", "a2", "--url", sqlite_url)
     assert busy.returncode == 255
     assert "the scratch database is not empty" in busy.stderr
     assert not (project / "migrations" / "baseline").exists()
-    _run(project, sqlite_url, "squash", "a2")
+    run_on(project, sqlite_url, "squash", "a2")
     second = distill(project, "squash", "m1")
     assert second.returncode == 255 and "squash --finalize" in second.stderr
 
@@ -173,7 +149,7 @@ def test_finalize_refuses_a_branch_left_inside_the_squashed_range(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     project = _project(tmp_path, sqlite_url)
-    _run(project, sqlite_url, "squash", "a2")
+    run_on(project, sqlite_url, "squash", "a2")
     write_revision(project, "x1", "a1", "pass", "pass")  # a branch off a1, beside a2
     refused = distill(project, "squash", "--finalize")
     assert refused.returncode == 255

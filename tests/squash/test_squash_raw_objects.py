@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli_project import assert_one_line_failure, distill, new_project, write_revision
+from support.squash_project import run_on, snapshot
 
 from distill.dialects.raw_objects import RawObject
 from distill.squash.raw_objects import creation_order, raw_differences, raw_objects_at
-from distill.testing.schema import SchemaSnapshot, take_snapshot
 
 TABLES = (
     'op.create_table("account", sa.Column("id", sa.Integer, primary_key=True), '
@@ -145,24 +145,6 @@ def _project(tmp_path: Path, url: str, backend: str) -> Path:
     return project
 
 
-def _run(project: Path, url: str, *args: str) -> str:
-    ini = project / "distill.ini"
-    text = re.sub(r"(?m)^sqlalchemy.url = .*$", f"sqlalchemy.url = {url}", ini.read_text())
-    ini.write_text(text)
-    result = distill(project, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
-def _snapshot(url: str) -> SchemaSnapshot:
-    engine = sa.create_engine(url, poolclass=sa.NullPool)
-    try:
-        with engine.connect() as connection:
-            return take_snapshot(connection)
-    finally:
-        engine.dispose()
-
-
 def _sql(url: str, *statements: str) -> list[tuple[object, ...]]:
     """Run `statements` in one committed transaction; the last one's rows."""
     engine = sa.create_engine(url, poolclass=sa.NullPool)
@@ -183,9 +165,9 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
 ) -> None:
     full, fresh = new_database(backend), new_database(backend)
     project = _project(tmp_path, full, backend)
-    _run(project, full, "upgrade", "head")
+    run_on(project, full, "upgrade", "head")
     scratch = [] if backend == "sqlite" else ["--url", new_database(backend)]
-    out = _run(project, full, "squash", "d1", "-m", "baseline", *scratch)
+    out = run_on(project, full, "squash", "d1", "-m", "baseline", *scratch)
 
     history_objects = raw_objects_at(full)
     labels = [raw.label for raw in history_objects]
@@ -228,8 +210,8 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
         assert _at(upgrade, "CREATE SEQUENCE") < _at(upgrade, "create_table")
         assert _at(upgrade, "FUNCTION") < _at(upgrade, "TRIGGER")
 
-    _run(project, fresh, "upgrade", "head")
-    assert _snapshot(fresh) == _snapshot(full)
+    run_on(project, fresh, "upgrade", "head")
+    assert snapshot(fresh) == snapshot(full)
     assert raw_differences(history_objects, raw_objects_at(fresh)) == []
     # the trigger fires (through the function on PostgreSQL and MariaDB)
     rows = _sql(
@@ -256,9 +238,9 @@ def test_raw_sql_objects_are_carried_into_the_baseline_and_work(
         ) == [(1,)]
 
     # the baseline's downgrade (once it is the first revision) drops every one of them
-    _run(project, full, "squash", "--finalize")
-    _run(project, fresh, "downgrade", "base")
-    assert _snapshot(fresh).is_empty
+    run_on(project, full, "squash", "--finalize")
+    run_on(project, fresh, "downgrade", "base")
+    assert snapshot(fresh).is_empty
     assert raw_objects_at(fresh) == []
 
 
