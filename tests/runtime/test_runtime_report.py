@@ -33,21 +33,31 @@ def default_reporter() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def no_alembic_logging_setup() -> Iterator[None]:
-    """An earlier test's env.py may have configured `alembic` loggers in this process (its
-    fileConfig): that switches reporters to logging, so clear it for these tests."""
+def no_logging_setup_left_behind() -> Iterator[None]:
+    """An earlier test's env.py may have run fileConfig in this process: `alembic` loggers
+    configured (reporters then log under Alembic's name) and, with its default
+    disable_existing_loggers, distill's loggers disabled. Undo both for these tests."""
     saved = []
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
-        if isinstance(logger, logging.Logger) and (
-            name == "alembic" or name.startswith("alembic.")
+        if not isinstance(logger, logging.Logger) or name.split(".")[0] not in (
+            "alembic",
+            "distill",
         ):
-            saved.append((logger, logger.level, list(logger.handlers)))
+            continue
+        saved.append(
+            (logger, logger.level, list(logger.handlers), logger.disabled, logger.propagate)
+        )
+        logger.disabled = False
+        logger.propagate = True
+        if name.split(".")[0] == "alembic":
             logger.setLevel(logging.NOTSET)
             logger.handlers.clear()
     yield
-    for logger, level, handlers in saved:
+    for logger, level, handlers, disabled, propagate in saved:
         logger.setLevel(level)
         logger.handlers[:] = handlers
+        logger.disabled = disabled
+        logger.propagate = propagate
 
 
 def test_log_reporter_writes_alembics_lines(caplog: pytest.LogCaptureFixture) -> None:
