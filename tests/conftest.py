@@ -95,7 +95,7 @@ class _Databases:
         name = f"distill_{uuid.uuid4().hex[:12]}"
         if backend == "sqlite":
             return f"sqlite:///{self.tmp_path}/{name}.db"
-        if self.quick:
+        if self.quick:  # never under CI: --quick is a usage error there (above)
             pytest.skip(f"--quick leaves out {backend}; the full suite runs it")
         admin_url, create = {
             "postgresql": (PG_URL, f'CREATE DATABASE "{name}"'),

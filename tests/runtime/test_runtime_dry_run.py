@@ -14,6 +14,7 @@ from support.failures import failure_text
 from support.runtime_project import Project
 
 from distill import command
+from distill.config import Config
 from distill.errors import DistillError, MigrationError
 
 URLS = ["sqlite_url", "pg_url"]
@@ -56,14 +57,21 @@ def history(project: Project) -> None:
     )
 
 
+def _with_history(
+    tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
+) -> tuple[str, Project, Config]:
+    """The database the fixture names, a project with the three revisions, its config."""
+    url = request.getfixturevalue(url_fixture)
+    project = Project(tmp_path, url)
+    history(project)
+    return url, project, project.config()
+
+
 @pytest.mark.parametrize("url_fixture", URLS)
 def test_upgrade_dry_run_changes_nothing_and_prints_each_statement(
     tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue(url_fixture)
-    project = Project(tmp_path, url)
-    history(project)
-    config = project.config()
+    url, project, config = _with_history(tmp_path, url_fixture, request)
     command.upgrade(config, "aaa111")
     before = database_dump(url)
 
@@ -90,10 +98,7 @@ def test_upgrade_dry_run_changes_nothing_and_prints_each_statement(
 def test_dry_run_from_an_empty_database_leaves_no_version_table(
     tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue(url_fixture)
-    project = Project(tmp_path, url)
-    history(project)
-    config = project.config()
+    url, project, config = _with_history(tmp_path, url_fixture, request)
     before = database_dump(url)
     config.output_buffer = io.StringIO()
     command.upgrade(config, "head", dry_run=True)
@@ -105,10 +110,7 @@ def test_dry_run_from_an_empty_database_leaves_no_version_table(
 def test_downgrade_dry_run_changes_nothing(
     tmp_path: Path, url_fixture: str, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue(url_fixture)
-    project = Project(tmp_path, url)
-    history(project)
-    config = project.config()
+    url, _, config = _with_history(tmp_path, url_fixture, request)
     command.upgrade(config, "head")
     before = database_dump(url)
     config.output_buffer = io.StringIO()
