@@ -30,7 +30,6 @@ from distill.command.running import (
     run_env,
     run_env_for,
     script_directory,
-    script_for,
     with_tenant_schema,
 )
 
@@ -204,7 +203,7 @@ def check(config: Config, *, quiet: bool = False) -> None:
     """
     from distill.autogenerate.revision_context import RevisionContext
 
-    script = script_for(config)
+    script = script_directory(config)
     revision_context = RevisionContext(
         config,
         script,
@@ -363,7 +362,7 @@ def _migrate(
             "--dry-run runs the revisions against the database and rolls them back, --sql "
             "writes a script without connecting: give one of the two"
         )
-    script = script_for(config)
+    script = script_directory(config)
     starting_rev = None
     if ":" in revision:
         if not sql:
@@ -396,7 +395,7 @@ def restore(config: Config, path: str | None = None) -> None:
     from distill.dialects import file_database
     from distill.runtime.backups import restore as put_back
 
-    script = script_for(config)
+    script = script_directory(config)
     found: list[str] = []
 
     def locate(heads: tuple[str, ...], context: MigrationContext) -> None:
@@ -428,7 +427,7 @@ def stamp(
     (`lock_timeout`: seconds to wait for the deploy lock, as for upgrade)."""
     from distill.runtime.request import RunRequest, Stamp
 
-    script = script_for(config)
+    script = script_directory(config)
     targets = [revision] if isinstance(revision, str) else list(revision)
     if sql and purge:
         raise DistillError("Can't use --purge with --sql mode; stamp --sql without --purge")
@@ -462,7 +461,7 @@ def current(config: Config, check_heads: bool = False, verbose: bool = False) ->
     from distill.config import mask_url
     from distill.scripts.describe import current_entry
 
-    script = script_for(config)
+    script = script_directory(config)
 
     def show(heads: tuple[str, ...], context: MigrationContext) -> None:
         graph = script.graph
@@ -481,7 +480,7 @@ def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = Fa
     """Show the head revision(s) of the history."""
     from distill.scripts.describe import heads_entry
 
-    graph = script_for(config).graph
+    graph = script_directory(config).graph
     for rev in graph.real_heads if resolve_dependencies else graph.heads:
         config.print_stdout(heads_entry(graph, rev, verbose=verbose))
 
@@ -490,7 +489,7 @@ def branches(config: Config, verbose: bool = False) -> None:
     """Show the branch points of the history."""
     from distill.scripts.describe import branches_text
 
-    script = script_for(config)
+    script = script_directory(config)
     text = branches_text(script.graph, verbose=verbose)
     if text:
         config.print_stdout(text)
@@ -511,7 +510,7 @@ def history(
     """
     from distill.scripts.describe import history_entry
 
-    script = script_for(config)
+    script = script_directory(config)
     lower, upper = "base", "heads"
     if rev_range is not None:
         if ":" not in rev_range:
@@ -563,7 +562,7 @@ def show(config: Config, rev: str) -> None:
     """Show the revision(s) an identifier names."""
     from distill.scripts.describe import verbose_block
 
-    script = script_for(config)
+    script = script_directory(config)
     if rev == "current":
 
         def show_current(found: tuple[str, ...], context: MigrationContext) -> None:
@@ -578,7 +577,7 @@ def show(config: Config, rev: str) -> None:
 
 def edit(config: Config, rev: str) -> None:
     """Open a revision file in $EDITOR."""
-    script = script_for(config)
+    script = script_directory(config)
     if rev == "current":
         found: list[str] = []
         inspect_database(config, script, lambda heads, context: found.extend(heads))
@@ -611,4 +610,4 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it does not exist yet."""
     from distill.runtime.request import CreateVersionTable, RunRequest
 
-    run_env_for(config, script_for(config), RunRequest(CreateVersionTable(), as_sql=sql))
+    run_env_for(config, script_directory(config), RunRequest(CreateVersionTable(), as_sql=sql))

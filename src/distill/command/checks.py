@@ -12,7 +12,7 @@ from distill.command.running import (
     inspect_database,
     is_terminal,
     run_env_for,
-    script_for,
+    script_directory,
 )
 from distill.errors import DistillError
 
@@ -100,7 +100,7 @@ def lint(
         raise DistillError(f"--format {fmt}: use one of {', '.join(FORMATS)}")
     if rev_range is not None and all_revisions:
         raise DistillError("lint takes -r START:END or --all, not both")
-    script = script_for(config)
+    script = script_directory(config)
     revisions, found_dialect, opts = _lint_target(config, script, rev_range, all_revisions)
     if dialect is not None:
         from distill.dialects.lint_profile import dialect_named
@@ -127,7 +127,7 @@ def lint_file(
 
     from distill.lint import lint_revision
 
-    script = script_for(config)
+    script = script_directory(config)
     wanted = Path(path).resolve()
     rev_id = next(
         (
@@ -191,7 +191,7 @@ def read_ledger_view(
     """The database's applied-revision log and version rows, compared with the files."""
     from distill.runtime.ledger_view import read_ledger
 
-    script = script_for(config)
+    script = script_directory(config)
     found: list[LedgerView] = []
     inspect_database(
         config, script, lambda heads, context: found.append(read_ledger(context, heads, limit))

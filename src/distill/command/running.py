@@ -23,8 +23,9 @@ def alembic_names() -> AbstractContextManager[None]:
     return compat.alembic_names()
 
 
-def script_for(config: Config) -> ScriptDirectory:
-    """The project's migration folder, as the config names it."""
+def script_directory(config: Config) -> ScriptDirectory:
+    """The project's migration folder, as the config names it (distill.testing, squash and
+    fleet use it too)."""
     from distill.scripts.directory import ScriptDirectory
 
     return ScriptDirectory.from_config(config)
@@ -50,14 +51,9 @@ def with_tenant_schema(config: Config, request: RunRequest) -> RunRequest:
     return replace(request, tenant_schema=schema) if schema else request
 
 
-def script_directory(config: Config) -> ScriptDirectory:
-    """The project's migration folder (for distill.testing and other callers)."""
-    return script_for(config)
-
-
 def run_env(config: Config, request: RunRequest, script: ScriptDirectory | None = None) -> None:
     """Run the project's env.py for a prepared RunRequest (distill.testing uses it)."""
-    run_env_for(config, script if script is not None else script_for(config), request)
+    run_env_for(config, script if script is not None else script_directory(config), request)
 
 
 def inspect_database(config: Config, script: ScriptDirectory, callback: InspectFn) -> None:
