@@ -140,6 +140,19 @@ def floor(ws: Workspace, name: str, *args: str, check: Check | None = None) -> P
     return Participant(name, ws.floor(*args), REPOSITORY, floor=True, check=check)
 
 
+def per_revision_floor(ws: Workspace, db: Database, script: Path, check: Check) -> Participant:
+    """The DBAPI floor committing after every revision, as distill runs by default."""
+    return floor(
+        ws,
+        "DBAPI, a commit per revision",
+        "dbapi-per-revision",
+        db.driver,
+        db.target,
+        str(script),
+        check=check,
+    )
+
+
 def database(ws: Workspace, name: str) -> Database:
     """The database `name` of this run, or Skip with the reason it is missing."""
     if name not in ws.databases:
@@ -176,7 +189,9 @@ def at_head_case(ws: Workspace, count: int, args: Sequence[str]) -> Case:
         prints(project.head) if args[0] == "current" else database_at(db, [project.head], count + 1)
     )
     reading = floor(ws, "DBAPI version read", "version", db.driver, db.target)
-    return Case([*tools(ws, project.folder, args, check), reading])
+    # what env.py itself costs any tool: SQLAlchemy's import, an engine, one query
+    starting = floor(ws, "env.py start-up", "env-start", db.url)
+    return Case([*tools(ws, project.folder, args, check), reading, starting])
 
 
 def upgrade_case(ws: Workspace, name: str, count: int) -> Case:
@@ -191,6 +206,7 @@ def upgrade_case(ws: Workspace, name: str, count: int) -> Case:
         [
             *tools(ws, project.folder, ["upgrade", "head"], check),
             floor(ws, "DBAPI", "dbapi", db.driver, db.target, str(script), check=check),
+            per_revision_floor(ws, db, script, check),
             floor(ws, "SQLAlchemy", "sqlalchemy", db.url, "upgrade", str(count), check=check),
         ],
         reset=db.empty,
@@ -221,6 +237,7 @@ def downgrade_case(ws: Workspace, name: str, count: int) -> Case:
         [
             *tools(ws, project.folder, ["downgrade", "base"], check),
             floor(ws, "DBAPI", "dbapi", db.driver, db.target, str(script), check=check),
+            per_revision_floor(ws, db, script, check),
             floor(ws, "SQLAlchemy", "sqlalchemy", db.url, "downgrade", str(count), check=check),
         ],
         reset=lambda: db.restore(template),

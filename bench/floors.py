@@ -39,18 +39,34 @@ def dbapi_connect(driver: str, target: str) -> Any:
     return psycopg.connect(target)
 
 
-def dbapi_execute(driver: str, target: str, statements: Sequence[str]) -> None:
-    """Run `statements` in one transaction straight through the driver."""
+def _ends_revision(statement: str) -> bool:
+    """Whether `statement` writes the version row, the last statement of a revision."""
+    return "alembic_version" in statement.split("(", 1)[0] and not statement.startswith("CREATE")
+
+
+def dbapi_execute(
+    driver: str, target: str, statements: Sequence[str], per_revision: bool = False
+) -> None:
+    """Run `statements` straight through the driver: in one transaction, or committing
+    after each revision's version-row statement (`per_revision`)."""
     connection = dbapi_connect(driver, target)
     cursor = connection.cursor()
-    if driver == "sqlite3":  # autocommit mode: the transaction is ours to open and close
+
+    def commit() -> None:
+        if driver == "sqlite3":  # autocommit mode: the transaction is ours to close
+            cursor.execute("COMMIT")
+        else:
+            connection.commit()
+
+    if driver == "sqlite3":
         cursor.execute("BEGIN")
     for statement in statements:
         cursor.execute(statement)
-    if driver == "sqlite3":
-        cursor.execute("COMMIT")
-    else:
-        connection.commit()
+        if per_revision and _ends_revision(statement):
+            commit()
+            if driver == "sqlite3":
+                cursor.execute("BEGIN")
+    commit()
     connection.close()
 
 
@@ -62,6 +78,19 @@ def dbapi_versions(driver: str, target: str) -> list[str]:
     rows = [str(row[0]) for row in cursor.fetchall()]
     connection.close()
     return rows
+
+
+def env_start(url: str) -> list[str]:
+    """What a stock env.py makes any tool do: import SQLAlchemy, make an engine with
+    NullPool, connect and read the version table."""
+    import sqlalchemy as sa
+
+    engine = sa.engine_from_config(
+        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=sa.pool.NullPool
+    )
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return [str(row[0]) for row in rows]
 
 
 def _engine(url: str) -> sa.Engine:
@@ -126,14 +155,16 @@ def main(argv: Sequence[str]) -> None:
     mode, *args = argv
     if mode == "read":
         print(read_files(args[0]))
-    elif mode == "dbapi":
+    elif mode in ("dbapi", "dbapi-per-revision"):
         import json
 
         driver, target, script = args
         with open(script, encoding="utf-8") as handle:
-            dbapi_execute(driver, target, json.load(handle))
+            dbapi_execute(driver, target, json.load(handle), mode == "dbapi-per-revision")
     elif mode == "version":
         print("\n".join(dbapi_versions(*args)))
+    elif mode == "env-start":
+        print("\n".join(env_start(args[0])))
     elif mode == "sqlalchemy":
         sqlalchemy_execute(args[0], args[1], int(args[2]))
     elif mode == "compile":
