@@ -58,15 +58,17 @@ def dbapi_execute(
         else:
             connection.commit()
 
-    if driver == "sqlite3":
-        cursor.execute("BEGIN")
+    pending = False
     for statement in statements:
+        if not pending and driver == "sqlite3":
+            cursor.execute("BEGIN")
         cursor.execute(statement)
+        pending = True
         if per_revision and _ends_revision(statement):
             commit()
-            if driver == "sqlite3":
-                cursor.execute("BEGIN")
-    commit()
+            pending = False
+    if pending:
+        commit()
     connection.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -242,6 +243,43 @@ def test_generated_project_runs_with_distill_and_matches_the_floors(tmp_path: Pa
         spawner.close()
     assert tool.versions() == bare.versions() == []
     assert tool.tables() == bare.tables() == ["alembic_version"]
+
+
+def test_per_revision_and_env_start_floors(tmp_path: Path) -> None:
+    """The DBAPI floor that commits after each revision ends where the one-transaction floor
+    does, committing as it goes; the env.py start-up floor reads the version table."""
+    steps = linear_steps(3)
+    database = SqliteDatabase(tmp_path)
+    script = tmp_path / "upgrade.json"
+    statements = compiled(upgrade_elements(steps), database.url)
+    script.write_text(json.dumps(statements))
+    floors = str(Path(bench.__file__).with_name("floors.py"))
+    trace = tmp_path / "trace.txt"
+    # count the commits through SQLite's own statement trace, in the floor's own process
+    traced = (
+        "import runpy, sqlite3, sys\n"
+        "connect = sqlite3.connect\n"
+        "def traced(*args, **kw):\n"
+        "    connection = connect(*args, **kw)\n"
+        f"    log = open({str(trace)!r}, 'a')\n"
+        "    connection.set_trace_callback(lambda sql: log.write(sql.split()[0] + '\\n'))\n"
+        "    return connection\n"
+        "sqlite3.connect = traced\n"
+        "sys.argv = sys.argv[1:]\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    argv = [floors, "dbapi-per-revision", database.driver, database.target, str(script)]
+    subprocess.run([str(PYTHON), "-c", traced, *argv], check=True, timeout=120)
+    assert trace.read_text().split().count("COMMIT") == len(steps)
+    assert database.versions() == [steps[-1].revision]
+    found = subprocess.run(
+        [str(PYTHON), floors, "env-start", database.url],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert found.stdout.split() == [steps[-1].revision]
 
 
 def _schema(url: str) -> dict[str, tuple[object, ...]]:
