@@ -29,7 +29,9 @@ def test_a_program_that_froze_objects_itself_keeps_them_frozen() -> None:
         frozen = gc.get_freeze_count()
         with existing_objects_frozen():
             pass
-        assert gc.get_freeze_count() == frozen
+        # nothing unfrozen (0) or frozen anew (more); a frozen object freed meanwhile by
+        # reference counting leaves the permanent generation, so the count may drop a little
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 

@@ -31,7 +31,6 @@ from distill.operations.ops import (
     DropIndexOp,
     DropTableOp,
     ExecuteSQLOp,
-    MigrateOperation,
     RenameTableOp,
 )
 
@@ -67,7 +66,7 @@ def changes_from_ops(
     found: list[Change] = []
     context = _Opts(opts)
     for index, entry in enumerate(recorded):
-        for change in _changes(entry.operation, entry.line, profile, dialect, context):
+        for change in _changes(entry, profile, dialect, context):
             found.append(
                 replace(
                     change,
@@ -81,15 +80,17 @@ def changes_from_ops(
 
 
 def _changes(
-    op: MigrateOperation, line: int, profile: LintProfile, dialect: Dialect, context: _Opts
+    entry: RecordedOp, profile: LintProfile, dialect: Dialect, context: _Opts
 ) -> Iterator[Change]:
-    """The Changes of one op."""
+    """The Changes of one recorded op."""
+    op, line = entry.operation, entry.line
     if isinstance(op, ExecuteSQLOp):
         yield from changes_from_sql(_sql_text(op.sqltext, dialect), line, profile.sql_grammar)
     elif isinstance(op, BulkInsertOp):
         yield Change("data", line, table=op.table.name, detail="bulk_insert")
     elif isinstance(op, CreateTableOp):
-        yield from _create_table(op, line, context)
+        table = entry.table if entry.table is not None else op.to_table(context)
+        yield from _create_table(op, line, table)
     elif isinstance(op, DropTableOp):
         yield Change("drop_table", line, table=op.table_name)
     elif isinstance(op, RenameTableOp):
@@ -135,9 +136,9 @@ def _sql_text(statement: sa.Executable | str, dialect: Dialect) -> str:
     return str(cast(sa.ClauseElement, statement).compile(dialect=dialect))
 
 
-def _create_table(op: CreateTableOp, line: int, context: _Opts) -> Iterator[Change]:
-    """create_table, and its named constraints (for naming and identifier rules)."""
-    table = op.to_table(context)
+def _create_table(op: CreateTableOp, line: int, table: sa.Table) -> Iterator[Change]:
+    """create_table, and its named constraints (for naming and identifier rules), read from
+    the Table it builds."""
     names = (op.table_name, *(column.name for column in table.columns))
     yield Change("create_table", line, table=op.table_name, identifiers=names)
     for constraint in table.constraints:

@@ -30,6 +30,8 @@ class RecordedOp:
     line: int
     in_autocommit: bool = False
     batch_recreate: str | None = None  # the batch's recreate=; None outside a batch
+    # what a create_table built for the revision (lint reads it instead of building again)
+    table: sa.Table | None = None
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,16 @@ class RecordingContext:
         finally:
             self._batch.pop()
 
-    def record(self, operation: MigrateOperation) -> None:
-        """Keep `operation` with the revision's line that asked for it."""
+    def record(self, operation: MigrateOperation, table: sa.Table | None = None) -> None:
+        """Keep `operation` with the revision's line that asked for it (and the Table a
+        create_table returned)."""
         self.recorded.append(
             RecordedOp(
                 operation,
                 self.calling_line(),
                 in_autocommit=self._autocommit > 0,
                 batch_recreate=self._batch[-1] if self._batch else None,
+                table=table,
             )
         )
 
@@ -144,9 +148,11 @@ class RecordingOperations(Operations):
 
     def invoke(self, operation: MigrateOperation) -> Any:
         """Record the op; a create_table still returns its Table (for bulk_insert)."""
-        self.migration_context.record(operation)
         if isinstance(operation, CreateTableOp):
-            return operation.to_table(self.migration_context)
+            table = operation.to_table(self.migration_context)
+            self.migration_context.record(operation, table)
+            return table
+        self.migration_context.record(operation)
         return None
 
     def batch_alter_table(
