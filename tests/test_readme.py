@@ -49,3 +49,21 @@ def test_the_fresh_machine_commands_come_first() -> None:
     first, second = (body for _, _, body in _blocks(README.read_text())[:2])
     assert "distill demo" in first
     assert "bin/test" in second
+
+
+BENCH_START = "<!-- bench-latest:start -->"
+BENCH_END = "<!-- bench-latest:end -->"
+LATEST = README.parent / "bench" / "results" / "latest.md"
+
+
+def test_the_benchmark_table_is_the_latest_run() -> None:
+    """The README shows bench/results/latest.md as the suite wrote it: date, machine, table."""
+    text = README.read_text()
+    assert text.count(BENCH_START) == text.count(BENCH_END) == 1, "README.md: benchmark markers"
+    shown = text.split(BENCH_START, 1)[1].split(BENCH_END, 1)[0]
+    latest = LATEST.read_text()
+    assert shown.strip() == latest.strip(), (
+        "README.md's benchmark table is not bench/results/latest.md: paste the latest run "
+        "between the bench-latest markers"
+    )
+    assert latest.startswith("Measured ") and " on " in latest.split("\n", 1)[0]
