@@ -4,6 +4,7 @@ CLI: a re-run skips what the failed run completed, checks it, and doubles nothin
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ def failing_project(tmp_path: Path, url: str, *lines: str) -> tuple[Path, Path]:
         body(f"FAIL = __import__('os').path.exists({str(flag)!r})", *lines),
     )
     return project, flag
+
+
+def refused_rerun(tmp_path: Path, url: str, *lines: str) -> subprocess.CompletedProcess[str]:
+    """Fail bbb222 of failing_project(`lines`), then re-run it without the failure."""
+    project, flag = failing_project(tmp_path, url, *lines)
+    assert distill(project, "upgrade", "head").returncode == 1
+    flag.unlink()
+    return distill(project, "upgrade", "head")
 
 
 def log(project: Path) -> list[dict[str, Any]]:
@@ -184,10 +193,7 @@ def test_generated_sql_applied_before_the_failure_cannot_be_resumed(
         "if FAIL:",
         f"    {BAD}",
     )
-    project, flag = failing_project(tmp_path, mysql_url, *lines)
-    assert distill(project, "upgrade", "head").returncode == 1
-    flag.unlink()
-    refused = distill(project, "upgrade", "head")
+    refused = refused_rerun(tmp_path, mysql_url, *lines)
     assert "raw SQL, checked by its text only" in refused.stderr
     assert_one_line_failure(refused, "operation 2 (Execute SQL: INSERT", "SQL text differs")
     assert query(mysql_url, "SELECT COUNT(*) FROM t_b") == [(1,)]
@@ -204,10 +210,7 @@ def test_a_write_on_the_connection_itself_refuses_the_resume_and_reads_pass(
         "if FAIL:",
         f"    {BAD}",
     )
-    project, flag = failing_project(tmp_path, mysql_url, *lines)
-    assert distill(project, "upgrade", "head").returncode == 1
-    flag.unlink()
-    refused = distill(project, "upgrade", "head")
+    refused = refused_rerun(tmp_path, mysql_url, *lines)
     assert_one_line_failure(refused, "runs SQL on the connection itself", "INSERT INTO t_b")
     assert query(mysql_url, "SELECT id FROM t_b") == [(7,)]
 
